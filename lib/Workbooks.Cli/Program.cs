@@ -1,0 +1,2 @@
+using Workbooks.Torch;
+Console.WriteLine(TorchRuntime.Describe());
