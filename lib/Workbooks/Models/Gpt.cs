@@ -105,7 +105,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
                     logits = logits / temperature;
                     if (topK is int k && k < logits.shape[^1])
                     {
-                        var kth = logits.topk(k).values[.., -1..];
+                        var kth = logits.topk(k).values[.., ^1..];
                         logits = logits.masked_fill(logits < kth, double.NegativeInfinity);
                     }
                     next = multinomial(F.softmax(logits, -1), 1, generator: generator);
