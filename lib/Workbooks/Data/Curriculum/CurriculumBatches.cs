@@ -86,7 +86,9 @@ public sealed class CurriculumBatches : IBatchSource, ILossFeedback
                 throw new ArgumentException($"state was saved with data order '{name}', this source uses '{Order.Name}'", nameof(state));
             var s = r.ReadInt64();
             var l = r.ReadInts();
-            var o = r.ReadBytes(r.ReadInt32());
+            int length = r.ReadInt32();
+            var o = r.ReadBytes(length);
+            if (o.Length != length) throw new EndOfStreamException();
             return (s, l, o);
         });
         Order.LoadState(o);
