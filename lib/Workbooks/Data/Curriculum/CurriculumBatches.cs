@@ -41,19 +41,13 @@ public sealed class CurriculumBatches : IBatchSource, ILossFeedback
         var indices = Order.Batch(step, BatchSize);
         if (indices.Length != BatchSize)
             throw new InvalidOperationException($"data order '{Order.Name}' returned {indices.Length} indices for a batch of {BatchSize}");
-        int window = pool.ContextLength + 1;
-        var flat = new long[BatchSize * window];
-        for (int b = 0; b < indices.Length; b++)
-        {
-            if ((uint)indices[b] >= (uint)pool.Count)
-                throw new InvalidOperationException($"data order '{Order.Name}' returned index {indices[b]} outside the pool of {pool.Count}");
-            var tokens = pool[indices[b]].Tokens;
-            for (int t = 0; t < window; t++) flat[b * window + t] = tokens[t];
-        }
+        foreach (var i in indices)
+            if ((uint)i >= (uint)pool.Count)
+                throw new InvalidOperationException($"data order '{Order.Name}' returned index {i} outside the pool of {pool.Count}");
+        var batch = PoolTensors.Batch(pool, indices);
         step++;
         last = indices;
-        using var all = tensor(flat, [BatchSize, window], dtype: int64);
-        return (all[.., ..^1].contiguous(), all[.., 1..].contiguous());
+        return batch;
     }
 
     public void Observe(Tensor perSampleLoss)

@@ -23,7 +23,6 @@ public sealed class ModelLossDifficulty(Gpt model, string name = "model loss", i
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be positive");
         var device = model.parameters().First().device;
-        int window = pool.ContextLength + 1;
         var result = new double[indices.Count];
         bool wasTraining = model.training;
         model.eval();
@@ -34,14 +33,8 @@ public sealed class ModelLossDifficulty(Gpt model, string name = "model loss", i
             {
                 using var scope = NewDisposeScope();
                 int n = Math.Min(batchSize, indices.Count - start);
-                var flat = new long[n * window];
-                for (int b = 0; b < n; b++)
-                {
-                    var tokens = pool[indices[start + b]].Tokens;
-                    for (int t = 0; t < window; t++) flat[b * window + t] = tokens[t];
-                }
-                var all = tensor(flat, [n, window], dtype: int64).to(device);
-                var losses = model.LossPerSample(all[.., ..^1].contiguous(), all[.., 1..].contiguous()).to(float64).cpu().data<double>().ToArray();
+                var (input, target) = PoolTensors.Batch(pool, indices.Skip(start).Take(n).ToArray());
+                var losses = model.LossPerSample(input.to(device), target.to(device)).to(float64).cpu().data<double>().ToArray();
                 Array.Copy(losses, 0, result, start, n);
             }
         }
