@@ -61,7 +61,7 @@ try
     PeakMemory.Reset();
     before = PeakMemory.Current();
     clock.Restart();
-    var summary = Merger.MergeFiles(basePath, modelPaths, new MergeOptions { Method = method, Density = density, Seed = 0 }, outPath);
+    var summary = Merger.MergeFiles(basePath, modelPaths, new MergeOptions { Method = method, Density = method is "linear" or "task_arithmetic" ? null : density, Seed = 0 }, outPath);
     var mergeSeconds = clock.Elapsed.TotalSeconds;
     var mergePeak = PeakMemory.Peak();
     var largest = model.Tensors().Max(t => t.Shape.Aggregate(1L, (a, b) => a * b)) * SafetensorsDType.SizeOf(dtype);
