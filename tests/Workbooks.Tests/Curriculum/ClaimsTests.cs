@@ -1,4 +1,5 @@
 using Workbooks.Experiments;
+using Workbooks.Experiments.Common;
 using Workbooks.Experiments.Curriculum;
 
 namespace Workbooks.Tests.Curriculum;

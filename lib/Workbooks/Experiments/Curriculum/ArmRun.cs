@@ -1,3 +1,5 @@
+using Workbooks.Experiments.Common;
+
 namespace Workbooks.Experiments.Curriculum;
 
 /// <summary>The parts of the curriculum experiment.</summary>

@@ -1,5 +1,4 @@
 using Workbooks.Data;
-using Workbooks.Data.Corpora;
 using Workbooks.Data.Curriculum;
 using Workbooks.Data.Synthetic;
 using Workbooks.Data.Tokenization;
@@ -49,19 +48,19 @@ public static class CurriculumData
     }
 
     /// <summary>
-    /// A user corpus (any file <see cref="Corpus.Load"/> reads): a tenth of the documents held out, the rest packed;
-    /// when it holds more than <paramref name="trainSequences"/> sequences a seeded subset is kept, when fewer the
-    /// orderings pass over it more than once.
+    /// A user corpus named as <see cref="CorpusSpec"/> reads it (a path, sample:NAME): a tenth of the documents held
+    /// out, the rest packed; when it holds more than <paramref name="trainSequences"/> sequences a seeded subset is
+    /// kept, when fewer the orderings pass over it more than once. Its source is the corpus's content identity.
     /// </summary>
-    public static OrderingDataset UserCorpus(string path, TextTokenizer tokenizer, int contextLength, int trainSequences, int validationSequences, int seed)
+    public static OrderingDataset UserCorpus(string spec, TextTokenizer tokenizer, int contextLength, int trainSequences, int validationSequences, int seed)
     {
-        var docs = Corpus.Load(path);
+        var (docs, identity) = new CorpusSpec(spec).Load();
         var (train, validation) = DocumentSplit.TrainValidation(docs, 0.1, seed);
         if (validation.Count == 0)
-            throw new ArgumentException($"{path}: {docs.Count} document(s) is too few to hold some out for validation", nameof(path));
+            throw new ArgumentException($"{spec}: {docs.Count} document(s) is too few to hold some out for validation", nameof(spec));
         var trainPool = Sample(CurriculumDocuments.Pack(train, tokenizer, contextLength), trainSequences, seed);
         var validationPool = Sample(CurriculumDocuments.Pack(validation, tokenizer, contextLength), validationSequences, seed + 1);
-        return new OrderingDataset(Path.GetFileName(path), path, trainPool, validationPool);
+        return new OrderingDataset(Path.GetFileName(Path.TrimEndingDirectorySeparator(spec)), identity, trainPool, validationPool);
     }
 
     /// <summary>A skill corpus (for example LEGO): training and validation sequences per skill in the graph's skill order.</summary>

@@ -1,7 +1,6 @@
-namespace Workbooks.Experiments.Curriculum;
+using Workbooks.Experiments.Common;
 
-/// <summary>One evaluation of a run: after <paramref name="Step"/> updates and <paramref name="Tokens"/> training tokens.</summary>
-public sealed record CurvePoint(long Step, long Tokens, double Value);
+namespace Workbooks.Experiments.Curriculum;
 
 public static class CurveMath
 {
