@@ -24,7 +24,8 @@ public class ClaimsTests
         Assert.Equal(Outcome.NotReproduced, c.Outcome);
         Assert.Contains("+20.00%", c.Ours);
 
-        var noisy = Arm("ordering", "random", 2.0, 1.2, 2.8).Concat(Arm("ordering", "pacing:level", 1.6, 0.9, 2.5)).ToList();
+        // Paired by seed the gains are +30%, -8% and +4%: large on average, but not beyond two standard errors.
+        var noisy = Arm("ordering", "random", 2.0, 1.2, 2.8).Concat(Arm("ordering", "pacing:level", 1.4, 1.3, 2.7)).ToList();
         Assert.Equal(Outcome.Inconclusive, CurriculumClaims.OrderingEffectsAreSmall(noisy).Outcome);
         Assert.Contains("no reliable effect", CurriculumClaims.OrderingEffectsAreSmall(noisy).Ours);
     }

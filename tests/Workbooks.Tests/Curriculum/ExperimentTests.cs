@@ -32,7 +32,7 @@ public class ExperimentTests
 
         var c = Tiny;
         var expected = c.OrderingArms.SelectMany(arm => c.Seeds.Select(s => (CurriculumParts.Ordering, "difficulty:arithmetic", arm, s)))
-            .Concat(c.SkillArms.SelectMany(arm => c.Seeds.Select(s => (CurriculumParts.Skills, $"lego{c.LegoChain}", arm, s))))
+            .Concat(c.SkillArms.SelectMany(arm => c.Seeds.Select(s => (CurriculumParts.Skills, "strops", arm, s))))
             .Concat(c.ReweightingArms.SelectMany(arm => c.Seeds.Select(s => (CurriculumParts.Reweighting, "difficulty:arithmetic", arm, s))));
         Assert.Equal(expected.Order(), Keys(a).Order());
         Assert.All(a.Runs, r => Assert.Equal(3, r.Curve.Count)); // steps 0, 4, 8
@@ -40,6 +40,7 @@ public class ExperimentTests
         Assert.Contains(a.Runs, r => r.Arm == CurriculumArms.SkillIt && r.Mixture is { Count: 2 });
         Assert.Equal(4, a.Verdict.Claims.Count);
         Assert.Equal(["level", "length", "rarity", "reference-loss"], a.Agreement.Single().Measures);
+        Assert.Equal(["copy", "reverse", "upper", "revup"], a.SkillNames);
 
         Assert.Equal(a.Runs.Select(r => r.Curve.Select(p => p.Value).ToArray()), b.Runs.Select(r => r.Curve.Select(p => p.Value).ToArray()));
         Assert.Equal(a.Runs.Select(r => r.TargetAccuracy), b.Runs.Select(r => r.TargetAccuracy));

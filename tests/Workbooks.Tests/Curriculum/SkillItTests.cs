@@ -96,6 +96,27 @@ public class SkillItTests
     }
 
     [Fact]
+    public void Prerequisite_edges_take_the_given_weight()
+    {
+        var a = SkillsGraphMatrix.FromPrerequisites(new bool[,] { { false, true }, { false, false } }, edgeWeight: 0.5);
+        Assert.Equal(new double[,] { { 1, 0.5 }, { 0, 1 } }, a);
+    }
+
+    [Fact]
+    public void Normalised_losses_are_divided_by_the_first_rounds()
+    {
+        var pool = Pools.Make(20, groups: 2);
+        double[][] losses = [[4.0, 2.0], [2.0, 2.0]];
+        var mix = new SkillItMixture(pool.GroupIndices, SkillItMixture.Identity(2), eta: 1, roundSteps: 1, seed: 1,
+            evalLosses: s => losses[s], window: 1, normaliseLosses: true);
+        mix.Batch(0, 4);
+        Assert.Equal(0.5, mix.Weights[0], 12); // first round: both normalised to 1
+        mix.Batch(1, 4);
+        // second round: 2/4 and 2/2 -> weights e^0.5 : e^1
+        Assert.Equal(Math.Exp(0.5) / (Math.Exp(0.5) + Math.E), mix.Weights[0], 12);
+    }
+
+    [Fact]
     public void Estimated_graph_is_the_clamped_relative_loss_drop()
     {
         var a = SkillsGraphMatrix.Estimate([2.0, 4.0], new double[,] { { 1.0, 3.0 }, { 2.5, 2.0 } });

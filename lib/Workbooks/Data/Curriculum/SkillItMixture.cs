@@ -7,6 +7,8 @@ namespace Workbooks.Data.Curriculum;
 /// w_{t+1,i} ∝ w_{t,i} · exp(η Σ_j A[i, j] L_eval,j(t)), one round every <see cref="RoundSteps"/> steps.
 /// With a window of W rounds, as in the paper's algorithm, only the last W rounds' losses count:
 /// w_{t+1,i} ∝ w_{1,i} · exp(η Σ_{τ=t-W+1..t} Σ_j A[i, j] L_eval,j(τ)). η = 0 is the static (e.g. uniform) mixture.
+/// With <see cref="NormaliseLosses"/> each loss is divided by its value in the first round (the reference code's
+/// normalize_loss), which makes η independent of the loss scale.
 /// Each batch slot draws a skill from the weights, then a sequence of that skill uniformly.
 /// </summary>
 public sealed class SkillItMixture : IDataOrder
@@ -21,6 +23,7 @@ public sealed class SkillItMixture : IDataOrder
     readonly double[] observedSum, lastObserved;
     readonly int[] observedCount;
     readonly List<(long Step, double[] Weights)> history = [];
+    double[]? firstLosses;
 
     /// <param name="groupOf">Training skill (group index) of every pool sequence.</param>
     /// <param name="graph">A[i, j]: how much training skill i helps evaluation skill j (rows: training skills).</param>
@@ -33,8 +36,10 @@ public sealed class SkillItMixture : IDataOrder
     /// </param>
     /// <param name="window">Rounds of losses that count (the paper's w); null counts all, which is the multiplicative form.</param>
     /// <param name="initialWeights">w_1; uniform over training skills by default.</param>
+    /// <param name="normaliseLosses">Divide each evaluation loss by its first-round value.</param>
     public SkillItMixture(IReadOnlyList<int> groupOf, double[,] graph, double eta, long roundSteps, long seed,
-        Func<long, double[]>? evalLosses = null, int? window = null, IReadOnlyList<double>? initialWeights = null, string? name = null)
+        Func<long, double[]>? evalLosses = null, int? window = null, IReadOnlyList<double>? initialWeights = null, string? name = null,
+        bool normaliseLosses = false)
     {
         if (groupOf.Count == 0) throw new ArgumentException("no sequences to sample", nameof(groupOf));
         int skills = graph.GetLength(0);
@@ -64,6 +69,7 @@ public sealed class SkillItMixture : IDataOrder
         Eta = eta;
         RoundSteps = roundSteps;
         Window = window;
+        NormaliseLosses = normaliseLosses;
         observedSum = new double[skills];
         observedCount = new int[skills];
         lastObserved = Enumerable.Repeat(double.NaN, skills).ToArray();
@@ -86,6 +92,7 @@ public sealed class SkillItMixture : IDataOrder
     public double Eta { get; }
     public long RoundSteps { get; }
     public int? Window { get; }
+    public bool NormaliseLosses { get; }
 
     /// <summary>The current mixture over training skills (sums to one).</summary>
     public IReadOnlyList<double> Weights => weights;
@@ -136,6 +143,11 @@ public sealed class SkillItMixture : IDataOrder
             throw new InvalidOperationException($"skill-it: got {losses.Length} evaluation losses, the skills graph has {evals} evaluation skills");
         if (losses.Any(l => !double.IsFinite(l)))
             throw new InvalidOperationException($"skill-it: evaluation losses at step {step} are not finite: [{string.Join(", ", losses)}]");
+        if (NormaliseLosses)
+        {
+            firstLosses ??= losses.Select(l => l > 0 ? l : 1).ToArray();
+            losses = losses.Select((l, j) => l / firstLosses[j]).ToArray();
+        }
         var gain = new double[skills];
         for (int i = 0; i < skills; i++)
             for (int j = 0; j < evals; j++) gain[i] += graph[i, j] * losses[j];
@@ -191,6 +203,7 @@ public sealed class SkillItMixture : IDataOrder
         w.WriteDoubles(lastObserved);
         w.Write(history.Count);
         foreach (var (s, h) in history) { w.Write(s); w.WriteDoubles(h); }
+        w.WriteDoubles(firstLosses ?? []);
     });
 
     public void LoadState(byte[] state)
@@ -205,12 +218,14 @@ public sealed class SkillItMixture : IDataOrder
             var oc = r.ReadInts();
             var lo = r.ReadDoubles();
             var hist = Enumerable.Range(0, r.ReadInt32()).Select(_ => (r.ReadInt64(), r.ReadDoubles())).ToList();
+            var first = r.ReadDoubles();
             weights = ws;
             recent.Clear(); recent.AddRange(rec);
             os.CopyTo(observedSum, 0);
             oc.CopyTo(observedCount, 0);
             lo.CopyTo(lastObserved, 0);
             history.Clear(); history.AddRange(hist);
+            firstLosses = first.Length > 0 ? first : null;
             return 0;
         });
     }

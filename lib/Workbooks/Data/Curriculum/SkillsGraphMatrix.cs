@@ -4,10 +4,11 @@ namespace Workbooks.Data.Curriculum;
 public static class SkillsGraphMatrix
 {
     /// <summary>
-    /// A from known prerequisite edges: A[i, j] = 1 when skill i is skill j itself or one of its prerequisites
-    /// (prerequisites[i, j] as a skill graph's adjacency gives it), 0 otherwise.
+    /// A from known prerequisite edges: A[i, i] = 1 (when <paramref name="includeSelf"/>), A[i, j] =
+    /// <paramref name="edgeWeight"/> when skill i is a prerequisite of skill j (prerequisites[i, j] as a skill graph's
+    /// adjacency gives it), 0 otherwise. Skill-it's reference code gives synthetic graphs' edges 0.5.
     /// </summary>
-    public static double[,] FromPrerequisites(bool[,] prerequisites, bool includeSelf = true)
+    public static double[,] FromPrerequisites(bool[,] prerequisites, bool includeSelf = true, double edgeWeight = 1.0)
     {
         int n = prerequisites.GetLength(0);
         if (prerequisites.GetLength(1) != n)
@@ -15,7 +16,7 @@ public static class SkillsGraphMatrix
         var a = new double[n, n];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
-                a[i, j] = prerequisites[i, j] || (includeSelf && i == j) ? 1 : 0;
+                a[i, j] = i == j ? (includeSelf ? 1 : 0) : prerequisites[i, j] ? edgeWeight : 0;
         return a;
     }
 

@@ -56,13 +56,13 @@ public static class CurriculumArms
     /// <summary>The data order of a skills arm over a pool whose groups are the graph's skills in order.</summary>
     /// <param name="evalLosses">Answer losses per skill of the training model after a step (Skill-it's evaluation).</param>
     public static IDataOrder Skills(string arm, SequencePool pool, double[,] graph, IReadOnlyList<int> topologicalOrder,
-        double eta, long roundSteps, int? window, long seed, Func<long, double[]>? evalLosses)
+        double eta, long roundSteps, int? window, long seed, Func<long, double[]>? evalLosses, bool normaliseLosses = false)
     {
         int skills = pool.GroupNames.Count;
         return arm switch
         {
             Uniform => SkillItMixture.Uniform(pool.GroupIndices, skills, seed),
-            SkillIt => new SkillItMixture(pool.GroupIndices, graph, eta, roundSteps, seed, evalLosses, window, name: SkillIt),
+            SkillIt => new SkillItMixture(pool.GroupIndices, graph, eta, roundSteps, seed, evalLosses, window, name: SkillIt, normaliseLosses: normaliseLosses),
             Blocked => new BlockedOrder(pool.GroupIndices, seed, topologicalOrder),
             Interleaved => new InterleavedOrder(pool.GroupIndices, seed),
             _ => throw new ArgumentException($"unknown skills arm '{arm}'; use {Uniform}, {SkillIt}, {Blocked} or {Interleaved}", nameof(arm)),

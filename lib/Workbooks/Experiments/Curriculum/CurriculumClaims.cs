@@ -17,27 +17,35 @@ public static class CurriculumClaims
     public static Spread FinalSpread(IEnumerable<ArmRun> runs, string part, string dataset, string arm) =>
         Spread.Of(Of(runs, part, dataset, arm).Select(r => r.Final));
 
-    /// <summary>An ordering's effect on the final loss, as a percentage of random's (positive: better than random).</summary>
+    /// <summary>
+    /// An ordering's effect on the final loss, as a percentage of random's (positive: better than random), paired by
+    /// seed (the same seed starts both from the same weights): the mean over seeds and its standard error.
+    /// </summary>
     public sealed record Effect(string Dataset, string Arm, double Percent, double ErrorPercent, int Seeds)
     {
-        /// <summary>Beyond two standard errors of the difference of the means.</summary>
+        /// <summary>Beyond two standard errors.</summary>
         public bool Reliable => Math.Abs(Percent) > 2 * ErrorPercent;
+    }
+
+    /// <summary>Per-seed differences arm - baseline of the final metric, for the seeds both have.</summary>
+    public static IReadOnlyList<(long Seed, double Arm, double Baseline)> Paired(IEnumerable<ArmRun> runs, string part, string dataset, string arm, string baseline)
+    {
+        var list = runs.ToList();
+        var b = Of(list, part, dataset, baseline).ToDictionary(r => r.Seed, r => r.Final);
+        return Of(list, part, dataset, arm).Where(r => b.ContainsKey(r.Seed)).OrderBy(r => r.Seed).Select(r => (r.Seed, r.Final, b[r.Seed])).ToList();
     }
 
     public static IReadOnlyList<Effect> OrderingEffects(IReadOnlyList<ArmRun> runs)
     {
         var effects = new List<Effect>();
         foreach (var dataset in runs.Where(r => r.Part == CurriculumParts.Ordering).Select(r => r.Dataset).Distinct())
-        {
-            var random = FinalSpread(runs, CurriculumParts.Ordering, dataset, CurriculumArms.Random);
-            if (random.N == 0) continue;
             foreach (var arm in runs.Where(r => r.Part == CurriculumParts.Ordering && r.Dataset == dataset && r.Arm != CurriculumArms.Random).Select(r => r.Arm).Distinct())
             {
-                var s = FinalSpread(runs, CurriculumParts.Ordering, dataset, arm);
-                effects.Add(new Effect(dataset, arm, 100 * (random.Mean - s.Mean) / random.Mean,
-                    100 * Spread.DifferenceError(random, s) / random.Mean, Math.Min(random.N, s.N)));
+                var pairs = Paired(runs, CurriculumParts.Ordering, dataset, arm, CurriculumArms.Random);
+                if (pairs.Count == 0) continue;
+                var s = Spread.Of(pairs.Select(p => 100 * (p.Baseline - p.Arm) / p.Baseline));
+                effects.Add(new Effect(dataset, arm, s.Mean, s.StdError, s.N));
             }
-        }
         return effects;
     }
 
@@ -50,10 +58,11 @@ public static class CurriculumClaims
         if (effects.Count == 0) return new Claim("ordering-small", statement, paper, "no ordering runs", Outcome.Inconclusive);
         int seeds = effects.Min(e => e.Seeds);
         var best = effects.MaxBy(e => e.Percent)!;
-        var perData = effects.GroupBy(e => e.Dataset).Select(g => g.MaxBy(e => e.Percent)!)
-            .Select(e => $"{e.Dataset}: best {e.Arm} {(e.Percent >= 0 ? "+" : "")}{P(e.Percent)}% ± {P(2 * e.ErrorPercent)}{(e.Reliable ? "" : " (no reliable effect)")}");
+        static string Show(Effect e) => $"{e.Arm} {(e.Percent >= 0 ? "+" : "")}{P(e.Percent)}% ± {P(2 * e.ErrorPercent)}{(e.Reliable ? "" : " (no reliable effect)")}";
+        var perData = effects.GroupBy(e => e.Dataset)
+            .Select(g => $"{g.Key}: best {Show(g.MaxBy(e => e.Percent)!)}, worst {Show(g.MinBy(e => e.Percent)!)}");
         var ours = string.Join("; ", perData);
-        var note = $"final validation loss vs random, mean over {seeds} seeds, ± two standard errors; 'small' means under {SmallEffectPercent}%";
+        var note = $"final validation loss against random, paired by seed, mean over {seeds} seeds ± two standard errors; 'small' means a gain under {SmallEffectPercent}%";
         if (seeds < 3) return new Claim("ordering-small", statement, paper, ours, Outcome.Inconclusive, note + "; fewer than 3 seeds");
         bool large = best.Percent > SmallEffectPercent && best.Reliable;
         bool bigButNoisy = best.Percent > SmallEffectPercent && !best.Reliable;
@@ -70,19 +79,19 @@ public static class CurriculumClaims
         foreach (var dataset in runs.Where(r => r.Part == CurriculumParts.Ordering).Select(r => r.Dataset).Distinct())
         {
             var arms = runs.Where(r => r.Part == CurriculumParts.Ordering && r.Dataset == dataset).Select(r => r.Arm).Distinct().ToList();
-            var model = arms.Where(CurriculumArms.IsModelDefined).Select(a => (Arm: a, S: FinalSpread(runs, CurriculumParts.Ordering, dataset, a))).MinBy(x => x.S.Mean);
-            var heuristic = arms.Where(CurriculumArms.IsHeuristic).Select(a => (Arm: a, S: FinalSpread(runs, CurriculumParts.Ordering, dataset, a))).MinBy(x => x.S.Mean);
+            var model = arms.Where(CurriculumArms.IsModelDefined).Select(a => (Arm: a, S: FinalSpread(runs, CurriculumParts.Ordering, dataset, a))).OrderBy(x => x.S.Mean).FirstOrDefault();
+            var heuristic = arms.Where(CurriculumArms.IsHeuristic).Select(a => (Arm: a, S: FinalSpread(runs, CurriculumParts.Ordering, dataset, a))).OrderBy(x => x.S.Mean).FirstOrDefault();
             if (model.Arm is null || heuristic.Arm is null) continue;
-            double diff = model.S.Mean - heuristic.S.Mean, se = Spread.DifferenceError(model.S, heuristic.S);
+            var diff = Spread.Of(Paired(runs, CurriculumParts.Ordering, dataset, model.Arm, heuristic.Arm).Select(p => p.Arm - p.Baseline));
             parts.Add($"{dataset}: {model.Arm} {model.S.Format()} vs {heuristic.Arm} {heuristic.S.Format()}");
-            outcomes.Add(model.S.N < 3 || heuristic.S.N < 3 ? Outcome.Inconclusive
-                : diff <= se ? Outcome.Held : diff > 2 * se ? Outcome.NotReproduced : Outcome.Inconclusive);
+            outcomes.Add(diff.N < 3 ? Outcome.Inconclusive
+                : diff.Mean <= diff.StdError ? Outcome.Held : diff.Mean > 2 * diff.StdError ? Outcome.NotReproduced : Outcome.Inconclusive);
         }
         if (outcomes.Count == 0) return new Claim("model-difficulty", statement, paper, "no model-defined and heuristic arms to compare", Outcome.Inconclusive);
         var outcome = outcomes.Contains(Outcome.NotReproduced) ? Outcome.NotReproduced
             : outcomes.Contains(Outcome.Inconclusive) ? Outcome.Inconclusive : Outcome.Held;
         return new Claim("model-difficulty", statement, paper, string.Join("; ", parts), outcome,
-            "final validation loss (lower is better), mean ± std over seeds; held when the model-defined arm is not worse by more than one standard error");
+            "final validation loss (lower is better), mean ± std over seeds; the best model-defined against the best heuristic arm, paired by seed: held when not worse by more than one standard error, not reproduced beyond two");
     }
 
     /// <summary>Tokens each seed of an arm needed to reach <paramref name="target"/>; null where it never did.</summary>

@@ -13,11 +13,11 @@ public sealed record CurriculumConfig
 
     public string Profile { get; init; } = "quick";
     public IReadOnlyList<long> Seeds { get; init; } = [1, 2, 3];
-    public GptConfig Model { get; init; } = new() { ContextLength = 48, Layers = 2, Heads = 4, Width = 48 };
+    public GptConfig Model { get; init; } = new() { ContextLength = 32, Layers = 2, Heads = 4, Width = 48 };
     public string Tokenizer { get; init; } = "byte";
     public int BatchSize { get; init; } = 16;
-    public int Steps { get; init; } = 240;
-    public int EvalInterval { get; init; } = 20;
+    public int Steps { get; init; } = 300;
+    public int EvalInterval { get; init; } = 25;
     public double LearningRate { get; init; } = 3e-3;
     public int WarmupSteps { get; init; } = 10;
     public string Device { get; init; } = "auto";
@@ -25,7 +25,7 @@ public sealed record CurriculumConfig
     public int Threads { get; init; } = 1;
 
     // Orderings: difficulty-graded synthetic sets, plus a user corpus when given.
-    public IReadOnlyList<string> GradedCorpora { get; init; } = ["difficulty:arithmetic", "difficulty:dyck"];
+    public IReadOnlyList<string> GradedCorpora { get; init; } = ["difficulty:arithmetic"];
     public string? CorpusPath { get; init; }
     public IReadOnlyList<string> OrderingArms { get; init; } =
         ["random", "easy-to-hard:level", "hard-to-easy:level", "pacing:level", "pacing:length", "pacing:rarity", "pacing:reference-loss", "tinyhelen"];
@@ -33,14 +33,20 @@ public sealed record CurriculumConfig
     public double PacingC0 { get; init; } = 0.2;
     public int TinyHelenStages { get; init; } = 4;
     /// <summary>Steps of the reference model whose loss is the model-defined difficulty (trained on a disjoint sample).</summary>
-    public int ReferenceSteps { get; init; } = 80;
+    public int ReferenceSteps { get; init; } = 60;
 
-    // Skills with prerequisites (LEGO chains).
-    public int LegoChain { get; init; } = 4;
+    // Skills with prerequisites: "strops" (copy, reverse, upper -> reverse-and-uppercase) or "lego" (LEGO chains, as Skill-it).
+    public string SkillGraph { get; init; } = "strops";
+    /// <summary>Chain length when <see cref="SkillGraph"/> is "lego": the target needs LegoChain - 1 resolution hops.</summary>
+    public int LegoChain { get; init; } = 3;
     public IReadOnlyList<string> SkillArms { get; init; } = ["uniform", "skill-it", "blocked", "interleaved"];
     public double SkillItEta { get; init; } = 0.5;
-    public int SkillItRoundSteps { get; init; } = 20;
+    public int SkillItRoundSteps { get; init; } = 25;
     public int? SkillItWindow { get; init; } = 3;
+    /// <summary>Weight of a prerequisite edge in Skill-it's graph (its reference code uses 0.5 for synthetic graphs; self edges are 1).</summary>
+    public double SkillItEdgeWeight { get; init; } = 0.5;
+    /// <summary>Divide evaluation losses by their first-round values, so that η does not depend on the loss scale.</summary>
+    public bool SkillItNormaliseLosses { get; init; } = true;
     public int SkillValidationItems { get; init; } = 64;
 
     // Per-sample loss-based reweighting, on the first graded set.
@@ -72,7 +78,8 @@ public sealed record CurriculumConfig
             Seeds = [1, 2, 3, 4, 5],
             Model = new GptConfig { ContextLength = 128, Layers = 6, Heads = 8, Width = 256 },
             BatchSize = 64, Steps = 3000, EvalInterval = 100, LearningRate = 1e-3, WarmupSteps = 100, Threads = 0,
-            ValidationSequences = 512, ReferenceSteps = 1000, LegoChain = 5, SkillItRoundSteps = 200, SkillValidationItems = 256,
+            GradedCorpora = ["difficulty:arithmetic", "difficulty:dyck"],
+            ValidationSequences = 512, ReferenceSteps = 1000, SkillGraph = "lego", LegoChain = 5, SkillItRoundSteps = 200, SkillValidationItems = 256,
             CorpusPath = corpusPath,
         },
     };

@@ -43,6 +43,7 @@ public static class CurriculumExperiment
 
         var runs = new List<ArmRun>();
         var agreement = new List<DifficultyAgreement>();
+        IReadOnlyList<string> skillNames = [];
         var datasets = config.GradedCorpora
             .Select(g => CurriculumData.Graded(g, tokenizer, context, trainSequences, config.ValidationSequences, DataSeed)).ToList();
         if (config.CorpusPath is { } corpus)
@@ -63,10 +64,12 @@ public static class CurriculumExperiment
 
         if (config.SkillArms.Count > 0)
         {
-            var lego = new LegoSkills(config.LegoChain);
-            int perSkill = (trainSequences + lego.Graph.Skills.Count - 1) / lego.Graph.Skills.Count;
-            var skills = CurriculumData.Skills(lego, tokenizer, context, perSkill, 4, config.SkillValidationItems, DataSeed);
-            var key = new DatasetKey($"lego{config.LegoChain}", "skills:lego", tokenizer.Spec, context, perSkill, config.SkillValidationItems, DataSeed);
+            var skillCorpus = SkillCorpusOf(config);
+            skillNames = skillCorpus.Graph.Skills;
+            int perSkill = (trainSequences + skillNames.Count - 1) / skillNames.Count;
+            var skills = CurriculumData.Skills(skillCorpus, tokenizer, context, perSkill, 4, config.SkillValidationItems, DataSeed);
+            var name = skillCorpus is LegoSkills ? $"lego{config.LegoChain}" : skillCorpus.Graph.Name;
+            var key = new DatasetKey(name, $"skills:{name}", tokenizer.Spec, context, perSkill, config.SkillValidationItems, DataSeed);
             foreach (var arm in config.SkillArms)
                 foreach (var seed in config.Seeds)
                     runs.Add(Skills(config, model, runner, skills, tokenizer, key, arm, seed, cancellation));
@@ -81,8 +84,12 @@ public static class CurriculumExperiment
                     runs.Add(Reweighting(config, model, runner, data, key, arm, seed, cancellation));
         }
 
-        return new CurriculumResult(config, runs, agreement, CurriculumClaims.Verdict(runs), clock.Elapsed);
+        return new CurriculumResult(config, runs, agreement, CurriculumClaims.Verdict(runs), clock.Elapsed) { SkillNames = skillNames };
     }
+
+    /// <summary>The skill corpus a config names: "lego" with its chain length, or a registered graph ("strops").</summary>
+    public static SkillCorpus SkillCorpusOf(CurriculumConfig config) =>
+        string.Equals(config.SkillGraph, "lego", StringComparison.OrdinalIgnoreCase) ? new LegoSkills(config.LegoChain) : SyntheticCorpora.Skills(config.SkillGraph);
 
     static TrainConfig Train(CurriculumConfig c, long seed, int steps) => new()
     {
@@ -168,10 +175,10 @@ public static class CurriculumExperiment
         DatasetKey key, string arm, long seed, CancellationToken cancellation)
     {
         var graph = skills.Graph;
-        var a = SkillsGraphMatrix.FromPrerequisites(graph.Adjacency(includeSelf: false));
+        var a = SkillsGraphMatrix.FromPrerequisites(graph.Adjacency(includeSelf: false), edgeWeight: config.SkillItEdgeWeight);
         var topological = graph.TopologicalOrder.Select(graph.IndexOf).ToArray();
         var parameters = arm == CurriculumArms.SkillIt
-            ? $"eta={F(config.SkillItEta)};round={config.SkillItRoundSteps};window={config.SkillItWindow?.ToString(CultureInfo.InvariantCulture) ?? "all"};graph=prerequisites"
+            ? $"eta={F(config.SkillItEta)};round={config.SkillItRoundSteps};window={config.SkillItWindow?.ToString(CultureInfo.InvariantCulture) ?? "all"};graph=prerequisites;edge={F(config.SkillItEdgeWeight)};normalise={config.SkillItNormaliseLosses}"
             : "";
         var job = new TrainingJob
         {
@@ -187,7 +194,7 @@ public static class CurriculumExperiment
             var perSkill = skills.HeldOutBySkill.Select(d => AnswerEvaluation.Batches(d, tokenizer, model.ContextLength, config.BatchSize)).ToArray();
             double[] EvalLosses(long step) => perSkill.Select(b => AnswerEvaluation.Loss(current!, b)).ToArray();
             var order = CurriculumArms.Skills(arm, skills.Train, a, topological, config.SkillItEta, config.SkillItRoundSteps,
-                config.SkillItWindow, seed, EvalLosses);
+                config.SkillItWindow, seed, EvalLosses, config.SkillItNormaliseLosses);
             var items = skills.HeldOutBySkill[skills.TargetIndex]
                 .Select(d => (tokenizer.Encode(d.Prompt!), tokenizer.Encode(d.Answer!))).ToArray();
             return new JobInputs(new CurriculumBatches(skills.Train, order, config.BatchSize),

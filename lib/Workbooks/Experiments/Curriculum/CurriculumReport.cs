@@ -52,7 +52,7 @@ public static class CurriculumReport
             ?? throw new InvalidOperationException("no Skill-it run with a recorded mixture in this result");
         int skills = run.Mixture![0].Weights.Count;
         var series = Enumerable.Range(0, skills).Select(k =>
-            Series.From($"lego{k + 1}", run.Mixture, p => p.Step, p => p.Weights[k]));
+            Series.From(k < result.SkillNames.Count ? result.SkillNames[k] : $"skill {k}", run.Mixture, p => p.Step, p => p.Weights[k]));
         return Charts.Curves(series, xTitle: "step", yTitle: "sampling weight", title: $"Skill-it mixture over skills (seed {run.Seed})");
     }
 

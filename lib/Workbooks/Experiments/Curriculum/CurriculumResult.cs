@@ -9,4 +9,8 @@ public sealed record CurriculumResult(
     IReadOnlyList<ArmRun> Runs,
     IReadOnlyList<DifficultyAgreement> Agreement,
     VerdictTable Verdict,
-    TimeSpan WallTime);
+    TimeSpan WallTime)
+{
+    /// <summary>The skills of the skills part, in the order of the mixture weights.</summary>
+    public IReadOnlyList<string> SkillNames { get; init; } = [];
+}
