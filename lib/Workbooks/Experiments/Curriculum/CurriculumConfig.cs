@@ -26,6 +26,7 @@ public sealed record CurriculumConfig
 
     // Orderings: difficulty-graded synthetic sets, plus a user corpus when given.
     public IReadOnlyList<string> GradedCorpora { get; init; } = ["difficulty:arithmetic"];
+    /// <summary>A user corpus to compare the orderings on too, as a <see cref="Data.CorpusSpec"/> string.</summary>
     public string? CorpusPath { get; init; }
     public IReadOnlyList<string> OrderingArms { get; init; } =
         ["random", "easy-to-hard:level", "hard-to-easy:level", "pacing:level", "pacing:length", "pacing:rarity", "pacing:reference-loss", "tinyhelen"];
@@ -84,14 +85,18 @@ public sealed record CurriculumConfig
         },
     };
 
-    /// <summary>The corpus path from <see cref="CorpusVariable"/>, or null when unset; a path that does not exist is an error.</summary>
+    /// <summary>
+    /// The corpus from <see cref="CorpusVariable"/> as a <see cref="Data.CorpusSpec"/> string (a path, sample:NAME or
+    /// synthetic:GENERATOR), or null when unset; a plain path that does not exist is an error.
+    /// </summary>
     public static string? CorpusFromEnvironment()
     {
-        var path = Environment.GetEnvironmentVariable(CorpusVariable);
-        if (string.IsNullOrWhiteSpace(path)) return null;
-        if (!File.Exists(path) && !Directory.Exists(path))
-            throw new FileNotFoundException($"{CorpusVariable} names a corpus that does not exist: {path}", path);
-        return Path.GetFullPath(path);
+        var spec = Environment.GetEnvironmentVariable(CorpusVariable)?.Trim();
+        if (string.IsNullOrEmpty(spec)) return null;
+        if (spec.StartsWith("sample:", StringComparison.Ordinal) || spec.StartsWith("synthetic:", StringComparison.Ordinal)) return spec;
+        if (!File.Exists(spec) && !Directory.Exists(spec))
+            throw new FileNotFoundException($"{CorpusVariable} names a corpus that does not exist: {spec}", spec);
+        return Path.GetFullPath(spec);
     }
 
     /// <summary>The preset of the current profile with the corpus from the environment.</summary>

@@ -60,7 +60,8 @@ public static class CurriculumData
             throw new ArgumentException($"{spec}: {docs.Count} document(s) is too few to hold some out for validation", nameof(spec));
         var trainPool = Sample(CurriculumDocuments.Pack(train, tokenizer, contextLength), trainSequences, seed);
         var validationPool = Sample(CurriculumDocuments.Pack(validation, tokenizer, contextLength), validationSequences, seed + 1);
-        return new OrderingDataset(Path.GetFileName(Path.TrimEndingDirectorySeparator(spec)), identity, trainPool, validationPool);
+        var name = spec.Contains(':') && !Path.IsPathRooted(spec) ? spec : Path.GetFileName(Path.TrimEndingDirectorySeparator(spec));
+        return new OrderingDataset(name, identity, trainPool, validationPool);
     }
 
     /// <summary>A skill corpus (for example LEGO): training and validation sequences per skill in the graph's skill order.</summary>
