@@ -6,5 +6,13 @@ app.Configure(config =>
 {
     config.SetApplicationName("workbooks");
     config.AddCommand<InfoCommand>("info").WithDescription("Show the device, threads and library versions.");
+    config.AddBranch("runs", runs =>
+    {
+        runs.SetDescription("List and inspect the run store.");
+        runs.AddCommand<RunsListCommand>("list").WithDescription("List runs, newest first.");
+        runs.AddCommand<RunsShowCommand>("show").WithDescription("Show one run: config, status, metrics.");
+    });
+    config.AddCommand<SetupCommand>("setup").WithDescription("Pack the library for notebooks and write notebooks/.workbooks/setup.dib.");
+    config.AddCommand<RunCommand>("run").WithDescription("Run notebooks headless (a notebook, a family or all) and write an HTML report.");
 });
 return app.Run(args);
