@@ -11,7 +11,7 @@ public class RewarmingVerdictTests
 
     static ArmRun Arm(string name, ArmKind kind, double lr, long warmup, double replay, double[] up, double[] down) =>
         new(new ArmSpec(name, kind, lr, warmup, replay, kind == ArmKind.Scratch ? null : 200),
-            Steps.Select((s, i) => new CurvePoint(s, up[i], down[i])).ToList(), replay, TimeSpan.Zero);
+            Steps.Select((s, i) => new ArmPoint(s, up[i], down[i])).ToList(), replay, TimeSpan.Zero);
 
     static ArmRun Rewarm(double lr, long warmup)
     {
