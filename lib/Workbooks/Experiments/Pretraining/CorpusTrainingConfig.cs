@@ -25,7 +25,7 @@ public sealed record CorpusTrainingConfig
     public int Threads { get; init; }
 
     public static CorpusTrainingConfig For(Profile profile) => profile.Choose(
-        smoke: new CorpusTrainingConfig { Steps = 40, EvalInterval = 20, EvalWindows = 16, Model = new() { ContextLength = 32, Layers = 1, Heads = 2, Width = 32 } },
+        smoke: new CorpusTrainingConfig { Steps = 40, WarmupSteps = 5, EvalInterval = 20, EvalWindows = 16, Model = new() { ContextLength = 32, Layers = 1, Heads = 2, Width = 32 } },
         quick: new CorpusTrainingConfig(),
         full: new CorpusTrainingConfig
         {
