@@ -15,14 +15,17 @@ public sealed record RewarmingConfig
     public const string UpstreamVariable = "WORKBOOKS_UPSTREAM";
     public const string DownstreamVariable = "WORKBOOKS_DOWNSTREAM";
 
-    /// <summary>The default pair: templated English prose, then a tiny programming language. Same bytes, different statistics.</summary>
-    public const string DefaultUpstream = "data-samples/domain-prose.jsonl";
-    public const string DefaultDownstream = "data-samples/domain-code.jsonl";
+    /// <summary>
+    /// The default pair: sums and products, then server logs. Different alphabets and layouts, but both are full
+    /// of digits, so training on logs partly helps arithmetic again: the losses interact rather than just collide.
+    /// </summary>
+    public const string DefaultUpstream = "sample:domain-arithmetic";
+    public const string DefaultDownstream = "sample:domain-logs";
 
     public string Experiment { get; init; } = "rewarming";
 
-    // Data. Corpus paths are files (.jsonl, .txt, .parquet...); a relative path is also looked up in the
-    // folders above the working directory, so "data-samples/x.jsonl" works from notebooks/ and tests.
+    // Data, as corpus specs (see CorpusSpec): a file or folder path, sample:NAME (a file of data-samples/)
+    // or synthetic:GENERATOR.
     public string Upstream { get; init; } = DefaultUpstream;
     public string Downstream { get; init; } = DefaultDownstream;
     public string Tokenizer { get; init; } = "byte";
@@ -79,8 +82,12 @@ public sealed record RewarmingConfig
 
     public long Seed { get; init; } = 1;
     public string Device { get; init; } = "auto";
-    /// <summary>Intra-op threads (0: libtorch's default). Same count, same curves.</summary>
-    public int Threads { get; init; }
+    /// <summary>
+    /// Intra-op threads (0: libtorch's default). One thread by default: these models are too small to gain
+    /// from a second, and on a busy 2-core machine libtorch's spinning threads made runs 10x slower.
+    /// Same count, same curves.
+    /// </summary>
+    public int Threads { get; init; } = 1;
 
     public double UpstreamMinLr => UpstreamMaxLr * MinLrRatio;
     public long CooldownSteps(long steps) => Math.Max(1, (long)Math.Round(steps * CooldownFraction));
@@ -105,7 +112,7 @@ public sealed record RewarmingConfig
                 BatchSize = 32, EvalWindows = 256,
                 UpstreamSteps = 4000, UpstreamWarmup = 200, UpstreamMaxLr = 1e-3, EarlierCheckpoints = [2000, 3000],
                 ContinueSteps = 2000, MaxLrs = [3e-4, 1e-3, 3e-3], Warmups = [0, 50, 200], ReferenceMaxLr = 1e-3, ReferenceWarmup = 50,
-                EvalInterval = 100, DenseSteps = 40, UpstreamEvalInterval = 200,
+                EvalInterval = 100, DenseSteps = 40, UpstreamEvalInterval = 200, Threads = 0,
             },
         };
         return c with

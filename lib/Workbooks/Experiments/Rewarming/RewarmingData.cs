@@ -1,20 +1,21 @@
+using Microsoft.Data.Analysis;
 using Workbooks.Data;
-using Workbooks.Data.Corpora;
 using Workbooks.Data.Mixing;
 using Workbooks.Data.Tokenization;
+using Workbooks.Reporting;
 using Workbooks.Torch;
 using Workbooks.Training;
 
 namespace Workbooks.Experiments.Rewarming;
 
-/// <summary>A corpus as the cache key sees it: its file name and content hash (not its absolute path).</summary>
-public sealed record CorpusId(string File, string Sha256);
+/// <summary>One domain of the experiment as the notebook shows it.</summary>
+public sealed record DomainSummary(string Domain, string Corpus, int TrainDocuments, int HeldOutDocuments, int TrainTokens, int HeldOutTokens, string Example);
 
 /// <summary>
 /// Everything that decides the batches a job sees, by value, for the job's cache key: both corpora,
 /// the tokenizer, the split, the data seed, which domain it trains on and the replay share.
 /// </summary>
-public sealed record DataRecipe(string Trains, CorpusId Upstream, CorpusId Downstream, string Tokenizer, double ValidationFraction,
+public sealed record DataRecipe(string Trains, string Upstream, string Downstream, string Tokenizer, double ValidationFraction,
     long SplitSeed, int EvalWindows, long StreamSeed, double ReplayFraction, string Mixing);
 
 /// <summary>
@@ -27,11 +28,13 @@ public sealed class RewarmingData
     public const string DownstreamSet = "downstream";
 
     readonly RewarmingConfig config;
+    readonly IReadOnlyList<DomainSummary> summary;
 
-    RewarmingData(RewarmingConfig config, TextTokenizer tokenizer, CorpusId up, CorpusId down,
-        (int[] Train, int[] Validation) upTokens, (int[] Train, int[] Validation) downTokens)
+    RewarmingData(RewarmingConfig config, TextTokenizer tokenizer, string up, string down,
+        (int[] Train, int[] Validation) upTokens, (int[] Train, int[] Validation) downTokens, IReadOnlyList<DomainSummary> summaries)
     {
         this.config = config;
+        summary = summaries;
         Tokenizer = tokenizer;
         (UpstreamId, DownstreamId) = (up, down);
         (UpstreamTrain, UpstreamValidation) = upTokens;
@@ -39,8 +42,9 @@ public sealed class RewarmingData
     }
 
     public TextTokenizer Tokenizer { get; }
-    public CorpusId UpstreamId { get; }
-    public CorpusId DownstreamId { get; }
+    /// <summary>The corpora's identities (file name and content hash, or generator, count and seed).</summary>
+    public string UpstreamId { get; }
+    public string DownstreamId { get; }
     public int[] UpstreamTrain { get; }
     public int[] UpstreamValidation { get; }
     public int[] DownstreamTrain { get; }
@@ -54,24 +58,33 @@ public sealed class RewarmingData
         ArgumentNullException.ThrowIfNull(config);
         var tokenizer = Tokenizers.Create(config.Tokenizer);
         var splitSeed = Seeding.Derive(config.Seed, "split");
-        (CorpusId, (int[], int[])) Prepare(string path, string role)
+        var summaries = new List<DomainSummary>();
+        (string, (int[], int[])) Prepare(string spec, string role)
         {
-            var resolved = CorpusFiles.Resolve(path);
-            var docs = Corpus.Load(resolved);
-            if (docs.Count < 2) throw new ArgumentException($"The {role} corpus '{resolved}' has {docs.Count} document(s); a train/held-out split needs at least 2.");
+            var (docs, identity) = new CorpusSpec(spec).Load();
+            if (docs.Count < 2) throw new ArgumentException($"The {role} corpus '{spec}' has {docs.Count} document(s); a train/held-out split needs at least 2.");
             var (train, validation) = DocumentSplit.TrainValidation(docs, config.ValidationFraction, splitSeed);
             var trainTokens = TokenStream.Encode(train, tokenizer);
             var validationTokens = TokenStream.Encode(validation, tokenizer);
             var needed = config.Model.ContextLength + 1;
             if (trainTokens.Length < needed || validationTokens.Length < needed)
-                throw new ArgumentException($"The {role} corpus '{resolved}' is too small: {trainTokens.Length} train and {validationTokens.Length} " +
+                throw new ArgumentException($"The {role} corpus '{spec}' is too small: {trainTokens.Length} train and {validationTokens.Length} " +
                     $"held-out tokens, but each needs at least ContextLength + 1 = {needed}.");
-            return (new CorpusId(Path.GetFileName(resolved), CorpusFiles.ContentHash(resolved)), (trainTokens, validationTokens));
+            summaries.Add(new DomainSummary(role, spec, train.Count, validation.Count, trainTokens.Length, validationTokens.Length,
+                Excerpt(train[0].Text)));
+            return (identity, (trainTokens, validationTokens));
         }
         var (upId, up) = Prepare(config.Upstream, "upstream");
         var (downId, down) = Prepare(config.Downstream, "downstream");
-        return new RewarmingData(config, tokenizer, upId, downId, up, down);
+        return new RewarmingData(config, tokenizer, upId, downId, up, down, summaries);
     }
+
+    static string Excerpt(string text) => (text.Length <= 120 ? text : text[..120] + "...").Replace("\n", " \u21b5 ");
+
+    /// <summary>Both domains: where they come from, their sizes and the start of a training document.</summary>
+    public IReadOnlyList<DomainSummary> Domains => summary;
+
+    public DataFrame Summary() => Frames.FromRows(summary);
 
     /// <summary>The cache-key description of a job that trains on <paramref name="trains"/> ("upstream" or "downstream") with a replay share.</summary>
     public DataRecipe Recipe(string trains, double replayFraction = 0) =>

@@ -53,13 +53,14 @@ public static class RewarmingVerdict
         var upRise = Median(up.Select(g => g.Increase));
         var upRecovery = Median(up.Select(g => g.Recovery));
         var baseRise = StabilityGap.Measure(baseline.Series(Domain.Upstream), s.GapWindow).Increase;
-        // Downstream loss falls fast from an unseen domain, so its gap is read against the no-rewarm arm
-        // at the same steps: the re-warmed run is transiently worse before it pulls ahead.
+        // Downstream: the rise over its value at the start, as for upstream; but from an unseen domain the loss
+        // falls fast whatever the schedule, so a transient excess over the no-rewarm arm at the same steps counts too.
+        var downRise = Median(rewarms.Select(r => StabilityGap.Measure(r.Series(Domain.Downstream), s.GapWindow).Increase));
         var downExcess = Median(rewarms.Select(r => StabilityGap.MaxExcess(r.Series(Domain.Downstream), baseline.Series(Domain.Downstream), s.GapWindow)));
         var ours = $"first {s.GapWindow} steps, median of {rewarms.Count} re-warms: upstream {S(upRise)} (no-rewarm {S(baseRise)}), " +
-                   $"then {F(upRecovery)} recovered; downstream {S(downExcess)} vs no-rewarm";
+                   $"then {F(upRecovery)} recovered; downstream {S(downRise)} vs its start, {S(downExcess)} vs no-rewarm";
         var upSpike = upRise > s.Tolerance && upRise > baseRise + s.Tolerance;
-        var downSpike = downExcess > s.Tolerance;
+        var downSpike = downRise > s.Tolerance || downExcess > s.Tolerance;
         if (!upSpike) return new Claim("1", statement, paper, ours, Outcome.NotReproduced, "no upstream spike beyond the no-rewarm arm's");
         if (!downSpike || upRecovery <= s.Tolerance)
             return new Claim("1", statement, paper, ours, Outcome.Inconclusive,
