@@ -1,0 +1,103 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Workbooks.Runs;
+
+namespace Workbooks.Cli.Commands;
+
+public class StoreSettings : CommandSettings
+{
+    [CommandOption("--store <DIR>")]
+    [Description("Run store folder (default: $WORKBOOKS_RUNS, else ./runs).")]
+    public string? Store { get; init; }
+
+    public RunStore OpenStore() => RunStore.Open(Store ?? RunStore.DefaultDirectory);
+}
+
+public sealed class RunsListCommand : Command<RunsListCommand.Settings>
+{
+    public sealed class Settings : StoreSettings
+    {
+        [CommandOption("-e|--experiment <NAME>")]
+        [Description("Only runs of this experiment.")]
+        public string? Experiment { get; init; }
+
+        [CommandOption("--status <STATUS>")]
+        [Description("Only runs with this status: running, finished, failed or cancelled.")]
+        public string? Status { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        using var store = settings.OpenStore();
+        store.RecoverStale();
+        var runs = store.List(settings.Experiment)
+            .Where(r => settings.Status is null || r.Status.ToString().Equals(settings.Status, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        var table = new Table().AddColumns("id", "experiment", "name", "seed", "status", "started (UTC)", "duration", "device");
+        foreach (var r in runs)
+            table.AddRow(r.Id[..8], r.Experiment, Markup.Escape(r.Name), r.Seed.ToString(CultureInfo.InvariantCulture),
+                StatusMarkup(r.Status), r.StartedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                r.Duration is { } d ? d.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "-", r.Device);
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"{runs.Count} run(s) in [grey]{Markup.Escape(store.DatabasePath)}[/]");
+        return 0;
+    }
+
+    static string StatusMarkup(RunStatus s) => s switch
+    {
+        RunStatus.Finished => "[green]finished[/]",
+        RunStatus.Failed => "[red]failed[/]",
+        RunStatus.Cancelled => "[yellow]cancelled[/]",
+        _ => "[blue]running[/]",
+    };
+}
+
+public sealed class RunsShowCommand : Command<RunsShowCommand.Settings>
+{
+    public sealed class Settings : StoreSettings
+    {
+        [CommandArgument(0, "<ID>")]
+        [Description("Run id or a unique prefix of it.")]
+        public string Id { get; init; } = "";
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        using var store = settings.OpenStore();
+        var matches = store.List().Where(r => r.Id.StartsWith(settings.Id, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (matches.Count != 1)
+        {
+            AnsiConsole.MarkupLine(matches.Count == 0
+                ? $"[red]No run with id '{Markup.Escape(settings.Id)}' in {Markup.Escape(store.DatabasePath)}.[/]"
+                : $"[red]'{Markup.Escape(settings.Id)}' matches {matches.Count} runs; give more of the id.[/]");
+            return 1;
+        }
+        var r = matches[0];
+        var grid = new Grid().AddColumns(2);
+        void Row(string k, string? v) => grid.AddRow($"[grey]{k}[/]", Markup.Escape(v ?? "-"));
+        Row("id", r.Id); Row("experiment", r.Experiment); Row("name", r.Name); Row("status", r.Status.ToString().ToLowerInvariant());
+        Row("seed", r.Seed.ToString(CultureInfo.InvariantCulture)); Row("device", r.Device); Row("config hash", r.ConfigHash);
+        Row("library", r.LibraryVersion); Row("host / pid", $"{r.Host} / {r.Pid}"); Row("error", r.Error);
+        Row("artifacts", store.ArtifactDirectory(r.Id));
+        AnsiConsole.Write(grid);
+        AnsiConsole.WriteLine();
+        AnsiConsole.Write(new Panel(Markup.Escape(r.ConfigJson)).Header("config"));
+        var metrics = store.Metrics(r.Id).GroupBy(m => m.Name).ToList();
+        if (metrics.Count > 0)
+        {
+            var table = new Table().AddColumns("metric", "points", "first", "last", "min");
+            foreach (var g in metrics)
+            {
+                var pts = g.OrderBy(p => p.Step).ToList();
+                table.AddRow(Markup.Escape(g.Key), pts.Count.ToString(CultureInfo.InvariantCulture),
+                    F(pts[0].Value), F(pts[^1].Value), F(pts.Min(p => p.Value)));
+            }
+            AnsiConsole.Write(table);
+        }
+        return 0;
+    }
+
+    static string F(double v) => v.ToString("G5", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,26 @@
+namespace Workbooks.Data.Synthetic;
+
+/// <summary>Base of the difficulty-graded generators: a uniform level, then a document of that level.</summary>
+public abstract class GradedGenerator : SyntheticGenerator, IGradedGenerator
+{
+    public abstract int Levels { get; }
+
+    /// <summary>A document of exactly <paramref name="level"/> (already validated).</summary>
+    protected abstract Document AtLevel(int level, Pcg32 rng);
+
+    public override Document Next(Pcg32 rng) => AtLevel(rng.Next(1, Levels + 1), rng);
+
+    public IEnumerable<Document> GenerateLevel(int level, int count, int seed)
+    {
+        if (level < 1 || level > Levels)
+            throw new ArgumentOutOfRangeException(nameof(level), level, $"{Name}: level must be in 1..{Levels}");
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, $"{Name}: count must be >= 0");
+        return Iterate(level, count, seed);
+    }
+
+    IEnumerable<Document> Iterate(int level, int count, int seed)
+    {
+        var rng = Pcg32.For(seed, $"{Name}#level{level}");
+        for (int i = 0; i < count; i++) yield return AtLevel(level, rng);
+    }
+}

@@ -1,0 +1,46 @@
+namespace Workbooks.Data.Synthetic;
+
+/// <summary>
+/// Skill graph "strops": copy -> reverse, copy -> upper, reverse + upper -> revup (the target: reverse and
+/// uppercase at once, "revup: abc>CBA"). The target composes two skills a model can learn separately:
+/// reverse teaches where to look, upper teaches what to write.
+/// </summary>
+public sealed class StringSkills : SkillCorpus
+{
+    public const string Alphabet = "abcdefghij";
+    const int MinLength = 3, MaxLength = 8;
+
+    public static readonly SkillGraph StringGraph = new(
+        "strops",
+        ["copy", "reverse", "upper", "revup"],
+        [new("copy", "reverse"), new("copy", "upper"), new("reverse", "revup"), new("upper", "revup")],
+        target: "revup");
+
+    public override SkillGraph Graph => StringGraph;
+
+    /// <summary>The exact answer of a skill on an input (also what the tests check against).</summary>
+    public static string Apply(string skill, string input) => skill switch
+    {
+        "copy" => input,
+        "reverse" => Reverse(input),
+        "upper" => input.ToUpperInvariant(),
+        "revup" => Reverse(input).ToUpperInvariant(),
+        _ => throw new ArgumentException($"skill graph 'strops': unknown skill '{skill}'", nameof(skill)),
+    };
+
+    protected override Document Next(string skill, Pcg32 rng)
+    {
+        string input = rng.String(Alphabet, rng.Next(MinLength, MaxLength + 1));
+        return ExactAnswer.Create($"{skill}: {input}>", Apply(skill, input), GeneratorName(skill), skill);
+    }
+
+    public override string Describe(string skill) =>
+        $"Skill '{skill}' of graph strops on {MinLength}-{MaxLength} letters a-j, e.g. \"{skill}: abcd>{Apply(skill, "abcd")}\".";
+
+    static string Reverse(string s)
+    {
+        var chars = s.ToCharArray();
+        Array.Reverse(chars);
+        return new string(chars);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Workbooks.Data.Synthetic;
+
+/// <summary>Task "upper": uppercase a word, "upper: abcd>" -> "ABCD".</summary>
+public sealed class UpperTask : TaskGenerator
+{
+    public override string Task => "upper";
+    public override string Description => "Uppercase 3-8 letters a-j: \"upper: abcd>ABCD\".";
+
+    protected override (string Input, string Answer) Draw(Pcg32 rng)
+    {
+        string word = Word(rng);
+        return ($"{word}>", word.ToUpperInvariant());
+    }
+}

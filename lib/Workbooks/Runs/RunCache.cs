@@ -1,0 +1,77 @@
+using System.Text.Json;
+
+namespace Workbooks.Runs;
+
+/// <summary>A run's result and whether it was computed now or replayed from the store.</summary>
+public sealed record RunOutcome<T>(T Value, RunRecord Run, bool WasCached);
+
+/// <summary>
+/// Runs keyed by config: a finished run with the same config, seed and code version is replayed from the
+/// store instead of computed again. Only finished runs are replayed; a run that throws is recorded as
+/// failed (cancelled for <see cref="OperationCanceledException"/>) and the next call computes it afresh.
+/// </summary>
+public static class RunCache
+{
+    public static T GetOrRun<T>(this RunStore store, string experiment, string name, object? config, long seed,
+        string device, Func<RunContext, T> run, CancellationToken cancellationToken = default) =>
+        store.RunOrReplay(experiment, name, config, seed, device, run, cancellationToken).Value;
+
+    public static RunOutcome<T> RunOrReplay<T>(this RunStore store, string experiment, string name, object? config,
+        long seed, string device, Func<RunContext, T> run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(run);
+        var cached = store.FindFinished(ConfigHash.Of(config, seed, store.CodeVersion));
+        if (cached?.ResultJson is { } stored && TryDeserialize<T>(stored, out var replayed))
+            return new RunOutcome<T>(replayed, cached, WasCached: true);
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var record = store.Begin(experiment, name, config, seed, device);
+        T value;
+        try
+        {
+            var produced = run(new RunContext(store, record, cancellationToken));
+            var json = JsonSerializer.Serialize(produced, ConfigHash.JsonOptions);
+            // Hand back what a replay would give, so a result that does not survive JSON shows up on the
+            // first run rather than only when the notebook is re-run.
+            value = JsonSerializer.Deserialize<T>(json, ConfigHash.JsonOptions)!;
+            store.Finish(record.Id, json);
+        }
+        catch (Exception e)
+        {
+            RecordFailure(store, record.Id, e);
+            throw;
+        }
+        return new RunOutcome<T>(value, store.Get(record.Id) ?? record, WasCached: false);
+    }
+
+    // A stored result that no longer fits T (its type changed without a version bump) is treated as a miss:
+    // the run is computed again and the old record stays for inspection.
+    static bool TryDeserialize<T>(string json, out T value)
+    {
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(json, ConfigHash.JsonOptions)!;
+            return true;
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            value = default!;
+            return false;
+        }
+    }
+
+    static void RecordFailure(RunStore store, string runId, Exception error)
+    {
+        try
+        {
+            if (error is OperationCanceledException) store.Cancel(runId);
+            else store.Fail(runId, error.ToString());
+        }
+        catch (Exception recordError)
+        {
+            // The run's own exception is what the caller needs; the run stays 'running', which is never replayed.
+            error.Data["Workbooks.Runs.RecordError"] = recordError.Message;
+        }
+    }
+}

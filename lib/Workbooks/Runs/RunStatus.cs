@@ -1,0 +1,25 @@
+namespace Workbooks.Runs;
+
+/// <summary>Where a run stands. Only <see cref="Finished"/> runs are ever replayed from the store.</summary>
+public enum RunStatus { Running, Finished, Failed, Cancelled }
+
+internal static class RunStatusText
+{
+    public static string ToText(this RunStatus status) => status switch
+    {
+        RunStatus.Running => "running",
+        RunStatus.Finished => "finished",
+        RunStatus.Failed => "failed",
+        RunStatus.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+
+    public static RunStatus Parse(string text) => text switch
+    {
+        "running" => RunStatus.Running,
+        "finished" => RunStatus.Finished,
+        "failed" => RunStatus.Failed,
+        "cancelled" => RunStatus.Cancelled,
+        _ => throw new InvalidDataException($"Unknown run status '{text}' in the run store."),
+    };
+}

@@ -1,0 +1,79 @@
+using Microsoft.Data.Sqlite;
+
+namespace Workbooks.Runs;
+
+/// <summary>
+/// The store's tables, as numbered migrations recorded in <c>schema_version</c>.
+/// The SQL stays standard so the same schema can live on a server database: BIGINT and DOUBLE PRECISION
+/// rather than INTEGER and REAL (which are 32-bit integers and single floats on PostgreSQL; SQLite gives
+/// them integer and real affinity), text timestamps in ISO-8601 UTC, no AUTOINCREMENT.
+/// </summary>
+internal static class Schema
+{
+    // Entry i moves a database from version i to i + 1. Append new entries; never edit a released one.
+    static readonly string[][] Migrations =
+    [
+        [
+            """
+            CREATE TABLE runs (
+                id TEXT NOT NULL PRIMARY KEY,
+                experiment TEXT NOT NULL,
+                name TEXT NOT NULL,
+                config_json TEXT NOT NULL,
+                config_hash TEXT NOT NULL,
+                seed BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                ended_at TEXT,
+                device TEXT NOT NULL,
+                library_version TEXT NOT NULL,
+                error TEXT,
+                result_json TEXT,
+                host TEXT NOT NULL,
+                pid BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE metrics (
+                run_id TEXT NOT NULL REFERENCES runs (id),
+                step BIGINT NOT NULL,
+                tokens BIGINT NOT NULL,
+                name TEXT NOT NULL,
+                value DOUBLE PRECISION)
+            """,
+            "CREATE INDEX metrics_run_name ON metrics (run_id, name)",
+            "CREATE INDEX runs_config_hash ON runs (config_hash, status)",
+            "CREATE INDEX runs_experiment ON runs (experiment)",
+        ],
+    ];
+
+    public static int CurrentVersion => Migrations.Length;
+
+    /// <summary>Brings the database up to <see cref="CurrentVersion"/> in one transaction, so two processes
+    /// opening a new store at once cannot both migrate it.</summary>
+    public static void Migrate(SqliteConnection connection, string databasePath)
+    {
+        using var tx = connection.BeginTransaction();
+        Execute(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)");
+        using var read = connection.CreateCommand();
+        read.Transaction = tx;
+        read.CommandText = "SELECT MAX(version) FROM schema_version";
+        var version = read.ExecuteScalar() is long v ? (int)v : 0;
+        if (version > CurrentVersion)
+            throw new InvalidOperationException(
+                $"{databasePath} has run store schema version {version}, newer than this library understands ({CurrentVersion}). Update Workbooks to open it.");
+        if (version == CurrentVersion) { tx.Commit(); return; }
+        for (var i = version; i < CurrentVersion; i++)
+            foreach (var sql in Migrations[i]) Execute(connection, tx, sql);
+        Execute(connection, tx, "DELETE FROM schema_version");
+        Execute(connection, tx, $"INSERT INTO schema_version (version) VALUES ({CurrentVersion})");
+        tx.Commit();
+    }
+
+    static void Execute(SqliteConnection connection, SqliteTransaction tx, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,72 @@
+using Workbooks.Data;
+using Workbooks.Data.Tokenization;
+
+namespace Workbooks.Tests.Data;
+
+public class SplitAndPackingTests
+{
+    static readonly IReadOnlyList<Document> Docs = Enumerable.Range(0, 200).Select(i => new Document($"doc {i}")).ToList();
+
+    [Fact]
+    public void Split_is_deterministic_disjoint_complete_and_keeps_order()
+    {
+        var (train, val) = DocumentSplit.TrainValidation(Docs, 0.1, seed: 5);
+        var (train2, val2) = DocumentSplit.TrainValidation(Docs, 0.1, seed: 5);
+        Assert.Equal(train, train2);
+        Assert.Equal(val, val2);
+        Assert.Equal(20, val.Count);
+        Assert.Equal(180, train.Count);
+        Assert.Empty(train.Intersect(val));
+        Assert.Equal(Docs.ToHashSet(), train.Concat(val).ToHashSet());
+        Assert.Equal(val.OrderBy(d => int.Parse(d.Text[4..])), val);
+        var (_, other) = DocumentSplit.TrainValidation(Docs, 0.1, seed: 6);
+        Assert.NotEqual(val, other);
+    }
+
+    [Fact]
+    public void Split_counts_at_the_edges()
+    {
+        Assert.Equal(0, DocumentSplit.ValidationCount(100, 0));
+        Assert.Equal(1, DocumentSplit.ValidationCount(10, 0.01));
+        Assert.Equal(0, DocumentSplit.ValidationCount(1, 0.5));
+        Assert.Equal(9, DocumentSplit.ValidationCount(10, 0.99));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DocumentSplit.TrainValidation(Docs, 1.0, 1));
+    }
+
+    [Fact]
+    public void Documents_are_joined_with_end_of_text()
+    {
+        var t = Tokenizers.Bytes();
+        Assert.Equal([97, 98, 256, 99, 256], TokenStream.Encode([new Document("ab"), new Document("c")], t));
+        var chars = Tokenizers.Characters("abc");
+        Assert.Equal([0, 1, 2], TokenStream.Encode([new Document("abc")], chars));
+        var e = Assert.Throws<ArgumentException>(() => TokenStream.Encode([new Document("ab"), new Document("c")], chars));
+        Assert.Contains("end-of-text", e.Message);
+        var withEot = Tokenizers.Characters("abc", endOfText: true);
+        Assert.Equal([0, 1, 3, 2, 3], TokenStream.Encode([new Document("ab"), new Document("c")], withEot));
+    }
+
+    [Fact]
+    public void Tail_split_follows_nanogpt()
+    {
+        var tokens = Enumerable.Range(0, 1000).ToArray();
+        var (train, val) = TokenStream.SplitTail(tokens, 0.1);
+        Assert.Equal(900, train.Length);
+        Assert.Equal(Enumerable.Range(900, 100), val);
+    }
+
+    [Fact]
+    public void Packing_chunks_into_disjoint_sequences_of_context_plus_one()
+    {
+        var stream = Enumerable.Range(0, 100).ToArray();
+        var seqs = Packing.Chunk(stream, contextLength: 9);
+        Assert.Equal(10, seqs.Count);
+        for (var i = 0; i < 10; i++) Assert.Equal(Enumerable.Range(10 * i, 10), seqs[i]);
+
+        var uneven = Packing.Chunk(stream, contextLength: 10);
+        Assert.Equal(9, uneven.Count); // 99 tokens used, 1 dropped
+        Assert.Equal(Enumerable.Range(88, 11), uneven[^1]);
+        Assert.Equal(9, Packing.SequenceCount(100, 10));
+        Assert.Empty(Packing.Chunk(stream.AsSpan(0, 10), 10));
+    }
+}

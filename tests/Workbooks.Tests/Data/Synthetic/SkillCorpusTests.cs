@@ -1,0 +1,90 @@
+using System.Text.RegularExpressions;
+using Workbooks.Data.Synthetic;
+
+namespace Workbooks.Tests.Data.Synthetic;
+
+public class SkillCorpusTests
+{
+    [Theory]
+    [InlineData("copy")]
+    [InlineData("reverse")]
+    [InlineData("upper")]
+    [InlineData("revup")]
+    public void StringSkillAnswersAreCorrect(string skill)
+    {
+        foreach (var d in SyntheticCorpora.Get($"skills:{skill}").Generate(200, 9))
+        {
+            Assert.Equal(skill, d.Skill);
+            var m = Regex.Match(d.Prompt!, $"^{skill}: ([a-j]{{3,8}})>$");
+            Assert.True(m.Success, d.Prompt);
+            string input = m.Groups[1].Value;
+            string expected = skill switch
+            {
+                "copy" => input,
+                "reverse" => string.Concat(input.Reverse()),
+                "upper" => input.ToUpperInvariant(),
+                _ => string.Concat(input.Reverse()).ToUpperInvariant(),
+            };
+            Assert.Equal(expected, d.Answer);
+        }
+    }
+
+    [Fact]
+    public void LegoAnswersResolveTheChainAtTheSkillsDepth()
+    {
+        var lego = SyntheticCorpora.Skills("lego");
+        foreach (var skill in lego.Graph.Skills)
+        {
+            int depth = int.Parse(skill["lego".Length..]);
+            foreach (var d in lego.ForSkill(skill).Generate(100, 9))
+            {
+                var (value, hops) = Resolve(d.Prompt!);
+                Assert.Equal(depth - 1, hops);
+                Assert.Equal(value > 0 ? "+1" : "-1", d.Answer);
+            }
+        }
+    }
+
+    [Fact]
+    public void LegoAnswersAreBalancedBetweenSigns()
+    {
+        var answers = SyntheticCorpora.Get("skills:lego5").Generate(1000, 3).Select(d => d.Answer).ToList();
+        Assert.InRange(answers.Count(a => a == "+1"), 430, 570);
+    }
+
+    [Fact]
+    public void MixturesFollowTheirWeights()
+    {
+        var strops = SyntheticCorpora.Skills("strops");
+        var onlyCopy = strops.Mixture(new Dictionary<string, double> { ["copy"] = 1 }).Generate(100, 1);
+        Assert.All(onlyCopy, d => Assert.Equal("copy", d.Skill));
+
+        var skewed = strops.Mixture(new Dictionary<string, double> { ["copy"] = 1, ["revup"] = 3 }).Generate(2000, 1).ToList();
+        Assert.InRange(skewed.Count(d => d.Skill == "revup") / (double)skewed.Count(d => d.Skill == "copy"), 2.5, 3.5);
+
+        var uniform = SyntheticCorpora.Get("skillmix:strops").Generate(2000, 1).ToList();
+        Assert.All(strops.Graph.Skills, s => Assert.InRange(uniform.Count(d => d.Skill == s), 400, 600));
+
+        Assert.Throws<ArgumentException>(() => strops.Mixture(new Dictionary<string, double> { ["fly"] = 1 }));
+        Assert.Throws<ArgumentException>(() => strops.Mixture(new Dictionary<string, double> { ["copy"] = -1 }));
+        Assert.Throws<ArgumentException>(() => strops.ForSkill("lego1"));
+    }
+
+    /// <summary>Follows "x=+y" bindings from the queried variable to the "=±1" root: its value and the hops taken.</summary>
+    static (int Value, int Hops) Resolve(string prompt)
+    {
+        var m = Regex.Match(prompt, @"^(.*) \? ([a-z])=$");
+        Assert.True(m.Success, prompt);
+        var bindings = m.Groups[1].Value.Split(';').ToDictionary(c => c[0], c => c[2..]);
+        char variable = m.Groups[2].Value[0];
+        int sign = 1, hops = 0;
+        while (true)
+        {
+            string rhs = bindings[variable];
+            sign *= rhs[0] == '+' ? 1 : -1;
+            if (rhs[1] == '1') return (sign, hops);
+            variable = rhs[1];
+            hops++;
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using Workbooks.Runs;
+
+namespace Workbooks.Tests.Runs;
+
+public class RunCacheTests
+{
+    record Config(int Layers, double Lr);
+    record Result(double FinalLoss, List<double> Curve);
+
+    static readonly Config Tiny = new(2, 1e-3);
+
+    static Result Train(RunContext ctx, ref int calls)
+    {
+        calls++;
+        for (var step = 0; step < 3; step++) ctx.Log(step, step * 64L, "loss", 3.0 - step);
+        return new Result(1.0, [3.0, 2.0, 1.0]);
+    }
+
+    [Fact]
+    public void A_finished_run_is_replayed_without_running_again()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var calls = 0;
+
+        var first = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls));
+        var second = store.RunOrReplay("e", "tiny", new Config(2, 1e-3), 1, "cpu", ctx => Train(ctx, ref calls));
+
+        Assert.Equal(1, calls);
+        Assert.False(first.WasCached);
+        Assert.True(second.WasCached);
+        Assert.Equal(first.Run.Id, second.Run.Id);
+        Assert.Equal(RunStatus.Finished, second.Run.Status);
+        Assert.Equal(1.0, second.Value.FinalLoss);
+        Assert.Equal([3.0, 2.0, 1.0], second.Value.Curve);
+        Assert.Equal(3, store.Metrics(first.Run.Id, "loss").Count);
+        Assert.Single(store.List());
+        Assert.Equal(1.0, store.GetOrRun("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls)).FinalLoss);
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public void Another_seed_config_or_code_version_runs_again()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var calls = 0;
+        store.GetOrRun("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls));
+        store.GetOrRun("e", "tiny", Tiny, 2, "cpu", ctx => Train(ctx, ref calls));
+        store.GetOrRun("e", "tiny", Tiny with { Lr = 2e-3 }, 1, "cpu", ctx => Train(ctx, ref calls));
+        Assert.Equal(3, calls);
+
+        store.CodeVersion = "some-later-version";
+        var outcome = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls));
+        Assert.False(outcome.WasCached);
+        Assert.Equal("some-later-version", outcome.Run.LibraryVersion);
+        Assert.Equal(4, calls);
+    }
+
+    [Fact]
+    public void A_throwing_run_is_recorded_failed_and_runs_again_next_time()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var calls = 0;
+
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            store.GetOrRun<Result>("e", "tiny", Tiny, 1, "cpu", ctx =>
+            {
+                calls++;
+                ctx.Log(0, 0, "loss", 9);
+                throw new InvalidOperationException("loss is NaN at step 1");
+            }));
+        Assert.Equal("loss is NaN at step 1", e.Message);
+        var failed = Assert.Single(store.List());
+        Assert.Equal(RunStatus.Failed, failed.Status);
+        Assert.Contains("loss is NaN at step 1", failed.Error);
+        Assert.Null(failed.ResultJson);
+
+        var retry = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls));
+        Assert.False(retry.WasCached);
+        Assert.Equal(2, calls);
+        Assert.Equal([RunStatus.Failed, RunStatus.Finished], store.List().Select(r => r.Status));
+    }
+
+    [Fact]
+    public void A_cancelled_run_is_recorded_cancelled_and_runs_again_next_time()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var calls = 0;
+        using var cts = new CancellationTokenSource();
+
+        Assert.Throws<OperationCanceledException>(() =>
+            store.GetOrRun<Result>("e", "tiny", Tiny, 1, "cpu", ctx =>
+            {
+                calls++;
+                cts.Cancel();
+                ctx.CancellationToken.ThrowIfCancellationRequested();
+                return new Result(0, []);
+            }, cts.Token));
+        Assert.Equal(RunStatus.Cancelled, Assert.Single(store.List()).Status);
+
+        // Already cancelled before it starts: nothing runs and nothing is recorded.
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            store.GetOrRun("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls), cts.Token));
+        Assert.Equal(1, calls);
+        Assert.Single(store.List());
+
+        Assert.False(store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls)).WasCached);
+        Assert.Equal(2, calls);
+        Assert.Equal([RunStatus.Cancelled, RunStatus.Finished], store.List().Select(r => r.Status));
+    }
+
+    [Fact]
+    public void A_run_left_running_is_never_replayed()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var crashed = store.Begin("e", "tiny", Tiny, 1, "cpu"); // as if the process died here
+        var calls = 0;
+        var outcome = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls));
+        Assert.False(outcome.WasCached);
+        Assert.NotEqual(crashed.Id, outcome.Run.Id);
+        Assert.Equal(1, calls);
+        Assert.Equal(RunStatus.Running, store.Get(crashed.Id)!.Status);
+    }
+
+    [Fact]
+    public void The_context_gives_the_run_and_its_artifact_folder()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        string? seenId = null, file = null;
+        var outcome = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx =>
+        {
+            seenId = ctx.RunId;
+            Assert.Equal(RunStatus.Running, ctx.Store.Get(ctx.RunId)!.Status);
+            file = Path.Combine(ctx.ArtifactDirectory, "report.txt");
+            AtomicFile.WriteAllText(file, "ok");
+            ctx.Log(5, 640, ("loss", 2.0), ("lr", 1e-3));
+            return 42;
+        });
+        Assert.Equal(42, outcome.Value);
+        Assert.Equal(seenId, outcome.Run.Id);
+        Assert.Equal(Path.Combine(dir.Path, "artifacts", seenId!, "report.txt"), file);
+        Assert.Equal("ok", File.ReadAllText(file!));
+        Assert.Equal(["loss", "lr"], store.Metrics(seenId!).Select(p => p.Name));
+    }
+
+    [Fact]
+    public void A_result_that_cannot_be_stored_fails_the_run()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        Assert.ThrowsAny<NotSupportedException>(() =>
+            store.GetOrRun("e", "tiny", Tiny, 1, "cpu", _ => new Func<int>(() => 1)));
+        Assert.Equal(RunStatus.Failed, Assert.Single(store.List()).Status);
+    }
+}

@@ -1,0 +1,201 @@
+using Microsoft.Data.Sqlite;
+using Workbooks.Runs;
+using Workbooks.Torch;
+
+namespace Workbooks.Tests.Runs;
+
+public class RunStoreTests
+{
+    static readonly object Config = new { layers = 2, lr = 1e-3 };
+
+    [Fact]
+    public void Begin_then_finish_records_the_whole_run()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var run = store.Begin("rewarming", "baseline", Config, 7, "cpu");
+        Assert.True(Guid.TryParse(run.Id, out _));
+        Assert.Equal(RunStatus.Running, store.Get(run.Id)!.Status);
+
+        store.Finish(run.Id, """{"loss":1.5}""");
+
+        var saved = store.Get(run.Id)!;
+        Assert.Equal(RunStatus.Finished, saved.Status);
+        Assert.Equal("""{"layers":2,"lr":0.001}""", saved.ConfigJson);
+        Assert.Equal(ConfigHash.Of(Config, 7, TorchRuntime.LibraryVersion), saved.ConfigHash);
+        Assert.Equal(TorchRuntime.LibraryVersion, saved.LibraryVersion);
+        Assert.Equal((7L, "cpu", Environment.ProcessId, Environment.MachineName), (saved.Seed, saved.Device, saved.Pid, saved.Host));
+        Assert.Equal("""{"loss":1.5}""", saved.ResultJson);
+        Assert.Equal(run.StartedAt, saved.StartedAt);
+        Assert.Equal(DateTimeKind.Utc, saved.StartedAt.Kind);
+        Assert.True(saved.EndedAt >= saved.StartedAt);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "runs.db")));
+        Assert.True(Directory.Exists(Path.Combine(dir.Path, "artifacts")));
+    }
+
+    [Fact]
+    public void Only_finished_runs_are_found_and_a_run_ends_once()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var hash = ConfigHash.Of(Config, 1, store.CodeVersion);
+        var running = store.Begin("e", "running", Config, 1, "cpu");
+        var failed = store.Begin("e", "failed", Config, 1, "cpu");
+        var cancelled = store.Begin("e", "cancelled", Config, 1, "cpu");
+        store.Fail(failed.Id, "boom");
+        store.Cancel(cancelled.Id);
+        Assert.Null(store.FindFinished(hash));
+
+        var finished = store.Begin("e", "finished", Config, 1, "cpu");
+        store.Finish(finished.Id, "1");
+        Assert.Equal(finished.Id, store.FindFinished(hash)?.Id);
+        Assert.Equal("boom", store.Get(failed.Id)!.Error);
+        Assert.Equal(RunStatus.Running, store.Get(running.Id)!.Status);
+        Assert.Equal(["running", "failed", "cancelled", "finished"], store.List("e").Select(r => r.Name));
+        Assert.Empty(store.List("other"));
+
+        var again = Assert.Throws<InvalidOperationException>(() => store.Fail(finished.Id, "late"));
+        Assert.Contains("already finished", again.Message);
+        Assert.Equal(RunStatus.Finished, store.Get(finished.Id)!.Status);
+        Assert.Throws<KeyNotFoundException>(() => store.Finish(Guid.NewGuid().ToString(), null));
+    }
+
+    [Fact]
+    public void Metrics_round_trip_including_nan_and_infinity()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var run = store.Begin("e", "n", Config, 1, "cpu");
+        store.LogMetrics(run.Id, [new(2, 256, "loss", 2.5), new(1, 128, "loss", 3.25), new(1, 128, "lr", 1e-4)]);
+        store.LogMetric(run.Id, 3, 384, "loss", double.NaN);
+        store.LogMetric(run.Id, 4, 512, "loss", double.PositiveInfinity);
+
+        var loss = store.Metrics(run.Id, "loss");
+        Assert.Equal([1L, 2, 3, 4], loss.Select(p => p.Step));
+        Assert.Equal([128L, 256, 384, 512], loss.Select(p => p.Tokens));
+        Assert.Equal(3.25, loss[0].Value);
+        Assert.True(double.IsNaN(loss[2].Value));
+        Assert.Equal(double.PositiveInfinity, loss[3].Value);
+        Assert.Equal(5, store.Metrics(run.Id).Count);
+        Assert.Equal([new MetricPoint(1, 128, "lr", 1e-4)], store.Metrics(run.Id, "lr"));
+    }
+
+    [Fact]
+    public void Logging_to_an_unknown_run_is_an_error_naming_it()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var id = Guid.NewGuid().ToString();
+        var e = Assert.Throws<KeyNotFoundException>(() => store.LogMetric(id, 0, 0, "loss", 1));
+        Assert.Contains(id, e.Message);
+    }
+
+    [Fact]
+    public void Delete_removes_the_run_its_metrics_and_its_artifacts()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var keep = store.Begin("e", "keep", Config, 1, "cpu");
+        var gone = store.Begin("e", "gone", Config, 1, "cpu");
+        store.LogMetric(keep.Id, 0, 0, "loss", 1);
+        store.LogMetric(gone.Id, 0, 0, "loss", 1);
+        var artifacts = store.ArtifactDirectory(gone.Id);
+        File.WriteAllText(Path.Combine(artifacts, "ckpt.bin"), "x");
+
+        Assert.True(store.Delete(gone.Id));
+        Assert.False(store.Delete(gone.Id));
+        Assert.Null(store.Get(gone.Id));
+        Assert.Empty(store.Metrics(gone.Id));
+        Assert.False(Directory.Exists(artifacts));
+        Assert.Single(store.Metrics(keep.Id));
+        Assert.Equal(Path.Combine(dir.Path, "artifacts", keep.Id), store.ArtifactDirectory(keep.Id));
+        Assert.Throws<ArgumentException>(() => store.ArtifactDirectory("../escape"));
+    }
+
+    [Fact]
+    public void Reopening_keeps_the_runs_and_the_schema_is_versioned_in_wal_mode()
+    {
+        using var dir = new TempDirectory();
+        string id;
+        using (var store = RunStore.Open(dir.Path)) id = store.Begin("e", "n", Config, 1, "cpu").Id;
+        using (var store = RunStore.Open(dir.Path)) Assert.Equal(id, Assert.Single(store.List()).Id);
+
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "runs.db")}");
+        connection.Open();
+        Assert.Equal(1L, Scalar(connection, "SELECT version FROM schema_version"));
+        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM schema_version"));
+        Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
+    }
+
+    [Fact]
+    public void Left_running_by_a_dead_process_is_listed_and_recovered_as_failed()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        var orphan = store.Begin("e", "orphan", Config, 1, "cpu");
+        var live = store.Begin("e", "live", Config, 1, "cpu");
+        using (var connection = new SqliteConnection($"Data Source={store.DatabasePath}"))
+        {
+            connection.Open();
+            // int.MaxValue is above any pid the OS hands out, so this is a process that is gone.
+            Scalar(connection, $"UPDATE runs SET pid = {int.MaxValue} WHERE id = '{orphan.Id}'");
+        }
+        Assert.Equal(RunStatus.Running, store.Get(orphan.Id)!.Status);
+        Assert.Null(store.FindFinished(orphan.ConfigHash));
+
+        Assert.Equal([orphan.Id], store.RecoverStale());
+        var recovered = store.Get(orphan.Id)!;
+        Assert.Equal(RunStatus.Failed, recovered.Status);
+        Assert.Contains(int.MaxValue.ToString(), recovered.Error);
+        Assert.Equal(RunStatus.Running, store.Get(live.Id)!.Status);
+        Assert.Empty(store.RecoverStale());
+    }
+
+    [Fact]
+    public void Opening_a_file_that_is_not_a_database_names_it()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "runs.db");
+        File.WriteAllText(path, new string('x', 4096));
+        var e = Assert.Throws<InvalidDataException>(() => RunStore.Open(dir.Path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("not a valid run store database", e.Message);
+    }
+
+    [Fact]
+    public void Opening_a_store_from_a_newer_schema_is_refused()
+    {
+        using var dir = new TempDirectory();
+        RunStore.Open(dir.Path).Dispose();
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "runs.db")};Pooling=False"))
+        {
+            connection.Open();
+            Scalar(connection, "UPDATE schema_version SET version = 99");
+        }
+        var e = Assert.Throws<InvalidOperationException>(() => RunStore.Open(dir.Path));
+        Assert.Contains(Path.Combine(dir.Path, "runs.db"), e.Message);
+        Assert.Contains("99", e.Message);
+    }
+
+    [Fact]
+    public void Default_directory_follows_the_environment_variable()
+    {
+        var before = Environment.GetEnvironmentVariable("WORKBOOKS_RUNS");
+        try
+        {
+            Environment.SetEnvironmentVariable("WORKBOOKS_RUNS", null);
+            Assert.Equal(Path.Combine(Directory.GetCurrentDirectory(), "runs"), RunStore.DefaultDirectory);
+            var custom = Path.Combine(Path.GetTempPath(), "elsewhere");
+            Environment.SetEnvironmentVariable("WORKBOOKS_RUNS", custom);
+            Assert.Equal(custom, RunStore.DefaultDirectory);
+        }
+        finally { Environment.SetEnvironmentVariable("WORKBOOKS_RUNS", before); }
+    }
+
+    static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
