@@ -12,5 +12,7 @@ app.Configure(config =>
         runs.AddCommand<RunsListCommand>("list").WithDescription("List runs, newest first.");
         runs.AddCommand<RunsShowCommand>("show").WithDescription("Show one run: config, status, metrics.");
     });
+    config.AddCommand<SetupCommand>("setup").WithDescription("Pack the library for notebooks and write notebooks/.workbooks/setup.dib.");
+    config.AddCommand<RunCommand>("run").WithDescription("Run notebooks headless (a notebook, a family or all) and write an HTML report.");
 });
 return app.Run(args);

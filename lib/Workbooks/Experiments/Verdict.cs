@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.Data.Analysis;
+using Workbooks.Reporting;
 
 namespace Workbooks.Experiments;
 
@@ -17,7 +18,7 @@ public sealed record Claim(string Id, string Statement, string Paper, string Our
 }
 
 /// <summary>The verdict a family notebook ends with, computed by code from the runs.</summary>
-public sealed class VerdictTable
+public sealed class VerdictTable : IHtmlRenderable
 {
     public string Title { get; }
     public IReadOnlyList<Claim> Claims { get; }

@@ -1,0 +1,57 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Workbooks.Cli.Notebooks;
+using Workbooks.Experiments;
+
+namespace Workbooks.Cli.Commands;
+
+/// <summary>
+/// `workbooks run &lt;notebook.ipynb|family|all&gt;... --profile smoke|quick|full --out DIR`: runs notebooks
+/// headless (setup first), writes the executed notebooks and DIR/report.html, prints one status line
+/// per target and a closing `N passed, N failed`; exits 1 when anything failed.
+/// </summary>
+public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<targets>")]
+        [Description("Notebooks (.ipynb), families (quickstart, curriculum, merging, rewarming, repetition) or all.")]
+        public string[] Targets { get; init; } = Array.Empty<string>();
+
+        [CommandOption("-p|--profile <PROFILE>")]
+        [Description("smoke (CI), quick (default) or full.")]
+        public string? Profile { get; init; }
+
+        [CommandOption("-o|--out <DIR>")]
+        [Description("Where the executed notebooks and report.html go (default artifacts/notebooks).")]
+        public string? Out { get; init; }
+
+        [CommandOption("--timeout <MINUTES>")]
+        [Description("Time limit per notebook in minutes (default 120).")]
+        public int TimeoutMinutes { get; init; } = 120;
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        try
+        {
+            var profile = settings.Profile is null ? Experiments.Profile.Current : Experiments.Profile.Parse(settings.Profile, "--profile");
+            var root = NotebookSetup.FindRepoRoot();
+            var targets = settings.Targets.SelectMany(t => RunTargets.Resolve(t, root)).ToList();
+            var setup = await NotebookSetup.RunAsync(root, Console.Out, cancellation);
+            var output = Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "notebooks"));
+            var results = await NotebookRunner.RunAsync(targets, setup, profile, output, TimeSpan.FromMinutes(settings.TimeoutMinutes), Console.Out, cancellation);
+            var failed = results.Count(r => !r.Passed);
+            Console.WriteLine($"report: {Path.Combine(output, NotebookRunner.ReportFileName)}");
+            Console.WriteLine($"{results.Count - failed} passed, {failed} failed");
+            return failed == 0 ? 0 : 1;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]run failed:[/] {e.Message}");
+            Console.WriteLine("0 passed, 1 failed");
+            return 1;
+        }
+    }
+}

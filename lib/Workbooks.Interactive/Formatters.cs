@@ -1,0 +1,22 @@
+using Microsoft.DotNet.Interactive.Formatting;
+using Plotly.NET;
+using Workbooks.Reporting;
+
+namespace Workbooks.Interactive;
+
+/// <summary>The HTML and plain-text forms of the library's values in notebooks.</summary>
+internal static class Formatters
+{
+    public const string HtmlMimeType = "text/html";
+    public const string PlainTextMimeType = "text/plain";
+
+    public static void Register()
+    {
+        // One formatter for every result type that renders itself (progress bars, verdict tables, ...).
+        Formatter.Register<IHtmlRenderable>((value, writer) => writer.Write(value.ToHtml()), HtmlMimeType);
+        Formatter.Register<ProgressDisplay>((value, writer) => writer.Write(value.ToString()), PlainTextMimeType);
+        // Charts draw from the page's plotly.js when there is one (the offline report), else from the CDN.
+        Formatter.Register<GenericChart>((chart, writer) => writer.Write(ChartHtml.ToHtml(chart)), HtmlMimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(GenericChart), HtmlMimeType);
+    }
+}
