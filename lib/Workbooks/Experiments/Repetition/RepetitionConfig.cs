@@ -61,6 +61,8 @@ public sealed partial record RepetitionConfig
     public int HeldOutBatches { get; init; } = 16;
     /// <summary>Batches of the run's own unique data scored for the training loss.</summary>
     public int TrainEvalBatches { get; init; } = 4;
+    /// <summary>Held-out evaluations during a run (0: only at the end), for the curves of loss against tokens.</summary>
+    public int EvalPoints { get; init; } = 8;
     public string Device { get; init; } = "auto";
     public int Threads { get; init; }
 
@@ -87,6 +89,7 @@ public sealed partial record RepetitionConfig
         Require(HeldOutFraction is > 0 and < 1, nameof(HeldOutFraction), "must be in (0, 1)");
         Require(LearningRate > 0 && MinLearningRateFraction is >= 0 and <= 1 && WarmupFraction is >= 0 and < 1, nameof(LearningRate),
             "needs LearningRate > 0, MinLearningRateFraction in [0, 1] and WarmupFraction in [0, 1)");
+        Require(EvalPoints >= 0, nameof(EvalPoints), "must be >= 0");
         Require(HeldOutBatches >= 0 && TrainEvalBatches >= 1, nameof(TrainEvalBatches), "needs HeldOutBatches >= 0 and TrainEvalBatches >= 1");
         Require(Corpus.Count == 0 || GeneratedDocumentsPerDomain == 0, nameof(Corpus), "and GeneratedDocumentsPerDomain are exclusive: give files or generate, not both");
     }

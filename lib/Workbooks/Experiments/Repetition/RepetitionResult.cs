@@ -20,11 +20,15 @@ public sealed class RepetitionResult
     public int Cached { get; }
     public TimeSpan Elapsed { get; }
 
-    public RepetitionResult(RepetitionConfig config, string dataSource, IReadOnlyList<RepetitionRun> runs, int cached, TimeSpan elapsed)
+    /// <summary>Each arm's held-out and training-set losses during training.</summary>
+    public IReadOnlyList<ArmCurve> Curves { get; }
+
+    public RepetitionResult(RepetitionConfig config, string dataSource, IReadOnlyList<RepetitionRun> runs, IReadOnlyList<ArmCurve> curves, int cached, TimeSpan elapsed)
     {
         Config = config;
         DataSource = dataSource;
         Runs = runs;
+        Curves = curves;
         Cached = cached;
         Elapsed = elapsed;
         analysis = new(() => new RepetitionAnalysis(Runs, Config.BudgetTokens, Config.Reference));

@@ -22,4 +22,20 @@ public sealed partial record RepetitionConfig
             LearningRate = 1e-3, HeldOutBatches = 32, TrainEvalBatches = 8,
         },
     };
+
+    /// <summary>Environment variable naming a corpus file that replaces the profile's default data (`workbooks run repetition --corpus FILE` sets it).</summary>
+    public const string CorpusVariable = "WORKBOOKS_CORPUS";
+
+    /// <summary>The profile's preset, with the corpus from <see cref="CorpusVariable"/> when it is set.</summary>
+    public static RepetitionConfig FromEnvironment(Profile profile)
+    {
+        var preset = For(profile);
+        return Environment.GetEnvironmentVariable(CorpusVariable) is { Length: > 0 } corpus
+            ? preset.WithCorpus(corpus)
+            : preset;
+    }
+
+    /// <summary>Train on the given corpus files instead of the default samples or generated documents.</summary>
+    public RepetitionConfig WithCorpus(params string[] paths) =>
+        this with { Corpus = paths.Select(Path.GetFullPath).ToList(), GeneratedDocumentsPerDomain = 0 };
 }
