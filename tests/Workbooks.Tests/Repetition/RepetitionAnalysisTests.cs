@@ -5,18 +5,18 @@ namespace Workbooks.Tests.Repetition;
 
 public class RepetitionAnalysisTests
 {
-    const long Budget = 1 << 20;
+    internal const long Budget = 1 << 20;
     static readonly int[] Epochs = [1, 2, 4, 8, 16, 32];
 
     // Three sizes; the larger ones lose more to repetition (smaller R*), as the paper's excess-parameter decay implies.
-    static readonly (string Size, long Params, DataConstrainedLaw Law)[] PaperWorld =
+    internal static readonly (string Size, long Params, DataConstrainedLaw Law)[] PaperWorld =
     [
         ("d64", 100_000, new(2.2, 30, 0.3, 40)),
         ("d128", 400_000, new(2.0, 30, 0.3, 15.4)),
         ("d192", 900_000, new(1.9, 30, 0.3, 6)),
     ];
 
-    static List<RepetitionRun> Grid((string Size, long Params, DataConstrainedLaw Law)[] world, int seeds, double noise = 0.0005,
+    internal static List<RepetitionRun> Grid((string Size, long Params, DataConstrainedLaw Law)[] world, int seeds, double noise = 0.0005,
         Func<double, double>? dropoutEffect = null)
     {
         var rng = new Random(42);
