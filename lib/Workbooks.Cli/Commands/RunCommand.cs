@@ -27,6 +27,10 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Where the executed notebooks and report.html go (default artifacts/notebooks).")]
         public string? Out { get; init; }
 
+        [CommandOption("--corpus <FILE>")]
+        [Description("A corpus file for notebooks that take one (repetition); passed to them as WORKBOOKS_CORPUS.")]
+        public string? Corpus { get; init; }
+
         [CommandOption("--timeout <MINUTES>")]
         [Description("Time limit per notebook in minutes (default 120).")]
         public int TimeoutMinutes { get; init; } = 120;
@@ -39,6 +43,13 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             var profile = settings.Profile is null ? Experiments.Profile.Current : Experiments.Profile.Parse(settings.Profile, "--profile");
             var root = NotebookSetup.FindRepoRoot();
             var targets = settings.Targets.SelectMany(t => RunTargets.Resolve(t, root)).ToList();
+            if (settings.Corpus is { } corpus)
+            {
+                // Notebooks run in child processes, which inherit this environment.
+                var path = Path.GetFullPath(corpus);
+                if (!File.Exists(path) && !Directory.Exists(path)) throw new ArgumentException($"--corpus {corpus}: no such file or folder.");
+                Environment.SetEnvironmentVariable(Experiments.Repetition.RepetitionConfig.CorpusVariable, path);
+            }
             var setup = await NotebookSetup.RunAsync(root, Console.Out, cancellation);
             var output = Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "notebooks"));
             var results = await NotebookRunner.RunAsync(targets, setup, profile, output, TimeSpan.FromMinutes(settings.TimeoutMinutes), Console.Out, cancellation);
