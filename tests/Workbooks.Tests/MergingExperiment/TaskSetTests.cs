@@ -45,7 +45,7 @@ public class TaskSetTests
             return $"{{\"text\":\"{prompt}{answer}\\n\",\"prompt\":\"{prompt}\",\"answer\":\"{answer}\",\"skill\":\"{skill}\"}}";
         });
         var path = dir.Write("mine.jsonl", string.Join("\n", lines));
-        var tasks = TaskSet.FromFile(path, testItems: 100, tuneItems: 100);
+        var tasks = TaskSet.FromSpec(path, testItems: 100, tuneItems: 100);
         Assert.Equal(["double", "negate"], tasks.Select(t => t.Name));
         foreach (var t in tasks)
         {
@@ -59,11 +59,20 @@ public class TaskSetTests
     }
 
     [Fact]
-    public void A_tasks_file_item_without_an_answer_names_the_file_and_item()
+    public void A_committed_sample_is_a_tasks_spec_and_its_identity_is_hashed()
+    {
+        var instruct = TaskSet.FromSpec("sample:instruct", 20, 10);
+        Assert.Equal(["add", "count", "length", "reverse", "sort"], instruct.Select(t => t.Name).Order());
+        Assert.All(instruct, t => Assert.Contains("sha256", Workbooks.Runs.ConfigHash.CanonicalJson(t.Description)));
+        Assert.Throws<FileNotFoundException>(() => TaskSet.FromSpec("sample:no-such-sample", 20, 10));
+    }
+
+    [Fact]
+    public void A_tasks_file_item_without_an_answer_names_the_spec_and_item()
     {
         using var dir = new TempFolder();
         var path = dir.Write("bad.jsonl", "{\"text\":\"a=1\\n\",\"prompt\":\"a=\",\"answer\":\"1\"}\n{\"text\":\"b=2\\n\",\"prompt\":\"b=\"}\n");
-        var e = Assert.Throws<InvalidDataException>(() => TaskSet.FromFile(path, 10, 10));
+        var e = Assert.Throws<InvalidDataException>(() => TaskSet.FromSpec(path, 10, 10));
         Assert.Contains("bad.jsonl", e.Message);
         Assert.Contains("item 2", e.Message);
     }

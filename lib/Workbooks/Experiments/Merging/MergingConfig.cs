@@ -11,7 +11,7 @@ namespace Workbooks.Experiments.Merging;
 /// </summary>
 public sealed record MergingConfig
 {
-    /// <summary>The environment variable that names a JSONL file of labelled tasks (see <see cref="TasksFile"/>).</summary>
+    /// <summary>The environment variable (`workbooks run merging --tasks FILE`) that names labelled tasks (see <see cref="TasksSpec"/>).</summary>
     public const string TasksVariable = "WORKBOOKS_TASKS";
 
     public string Profile { get; init; } = "quick";
@@ -29,14 +29,14 @@ public sealed record MergingConfig
     public IReadOnlyList<string> BaseDomains { get; init; } = ["domain:prose", "domain:code", "domain:arithmetic", "domain:logs"];
     public long BaseSeed { get; init; } = 7;
 
-    /// <summary>Exact-answer tasks by generator name, each fine-tuned on its own (ignored when <see cref="TasksFile"/> is set).</summary>
+    /// <summary>Exact-answer tasks by generator name, each fine-tuned on its own (ignored when <see cref="TasksSpec"/> is set).</summary>
     public IReadOnlyList<string> Tasks { get; init; } = ["task:upper", "task:rev", "task:add"];
     /// <summary>
-    /// A JSONL file of labelled items ("prompt", "answer", optionally "skill" naming the task; "text" is
-    /// required by the loader and may repeat prompt + answer). Each skill becomes a task, split into
-    /// fine-tuning and held-out items.
+    /// Labelled items instead of the synthetic tasks, as a corpus spec: a JSONL file (or <c>sample:NAME</c>)
+    /// whose items have "text", "prompt", "answer" and optionally "skill" naming the task. Each skill
+    /// becomes a task, split into fine-tuning and held-out items.
     /// </summary>
-    public string? TasksFile { get; init; }
+    public string? TasksSpec { get; init; }
     /// <summary>Fine-tuning: small learning rate and few steps, so that the delta stays small (the SFT regime).</summary>
     public Stage FineTune { get; init; } = new(Steps: 150, LearningRate: 1e-3, Documents: 4_000, WarmupSteps: 10, WeightDecay: 0);
 
@@ -87,7 +87,7 @@ public sealed record MergingConfig
     public sealed record MergeGrid(string Method, IReadOnlyList<double> Lambdas, IReadOnlyList<double?> Densities);
 
     /// <summary>The preset of a profile: smoke (CI, under a minute), quick (about ten minutes on 2 CPU cores), full (one GPU).</summary>
-    public static MergingConfig For(Profile profile, string? tasksFile = null) => profile.Kind switch
+    public static MergingConfig For(Profile profile, string? tasksSpec = null) => profile.Kind switch
     {
         ProfileKind.Smoke => new MergingConfig
         {
@@ -106,9 +106,9 @@ public sealed record MergingConfig
                       new("dare_linear", [1.0], [0.3]), new("dare_ties", [1.0], [0.3])],
             TuneMerges = false,
             DeltaSample = 2_000,
-            TasksFile = tasksFile,
+            TasksSpec = tasksSpec,
         },
-        ProfileKind.Quick => new MergingConfig { Profile = profile.Name, TasksFile = tasksFile },
+        ProfileKind.Quick => new MergingConfig { Profile = profile.Name, TasksSpec = tasksSpec },
         _ => new MergingConfig
         {
             Profile = profile.Name,
@@ -122,20 +122,15 @@ public sealed record MergingConfig
             InstructTune = new(Steps: 600, LearningRate: 3e-4, Documents: 20_000, WarmupSteps: 30, WeightDecay: 0),
             TestItems = 500, TuneItems = 200, DomainEvalWindows = 256,
             DeltaSample = 100_000,
-            TasksFile = tasksFile,
+            TasksSpec = tasksSpec,
         },
     };
 
-    /// <summary>The tasks file from <see cref="TasksVariable"/>, or null when unset; a path that does not exist is an error.</summary>
-    public static string? TasksFromEnvironment()
-    {
-        var path = Environment.GetEnvironmentVariable(TasksVariable);
-        if (string.IsNullOrWhiteSpace(path)) return null;
-        if (!File.Exists(path)) throw new FileNotFoundException($"{TasksVariable} names a tasks file that does not exist: {path}", path);
-        return Path.GetFullPath(path);
-    }
+    /// <summary>The tasks spec from <see cref="TasksVariable"/>, or null when unset (loading it reports a missing file).</summary>
+    public static string? TasksFromEnvironment() =>
+        Environment.GetEnvironmentVariable(TasksVariable) is { Length: > 0 } spec && !string.IsNullOrWhiteSpace(spec) ? spec.Trim() : null;
 
-    /// <summary>The preset of the current profile (WORKBOOKS_PROFILE) with the tasks file from the environment.</summary>
+    /// <summary>The preset of the current profile (WORKBOOKS_PROFILE) with the tasks spec from the environment.</summary>
     public static MergingConfig Current() => For(Experiments.Profile.Current, TasksFromEnvironment());
 
     /// <summary>Rejects settings the experiment cannot run with, naming the field.</summary>
@@ -145,7 +140,7 @@ public sealed record MergingConfig
         Require(Seeds.Count > 0 && Seeds.Distinct().Count() == Seeds.Count, nameof(Seeds), "must hold at least one seed, without repeats");
         Require(BatchSize > 0, nameof(BatchSize), $"must be positive, got {BatchSize}");
         Require(BaseDomains.Count > 0, nameof(BaseDomains), "must name at least one domain");
-        Require(TasksFile is not null || Tasks.Count > 0, nameof(Tasks), "must name at least one task (or set TasksFile)");
+        Require(TasksSpec is not null || Tasks.Count > 0, nameof(Tasks), "must name at least one task (or set TasksSpec)");
         foreach (var (name, s) in new[] { (nameof(Base), Base), (nameof(FineTune), FineTune), (nameof(Cpt), Cpt), (nameof(InstructTune), InstructTune) })
         {
             Require(s.Steps > 0 && s.Documents > 0, name, $"needs positive steps and documents, got {s.Steps} steps, {s.Documents} documents");

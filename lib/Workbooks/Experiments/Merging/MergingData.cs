@@ -25,8 +25,8 @@ public sealed class MergingData
         Tokenizer = Tokenizers.Create(config.Tokenizer);
         if (Tokenizer.VocabSize > config.Model.VocabSize)
             throw new ArgumentException($"The {Tokenizer.Name} tokenizer has {Tokenizer.VocabSize} tokens but the model's vocabulary is {config.Model.VocabSize}; set MergingConfig.Model.VocabSize.", nameof(config));
-        Tasks = config.TasksFile is { } file
-            ? TaskSet.FromFile(file, config.TestItems, config.TuneItems)
+        Tasks = config.TasksSpec is { } spec
+            ? TaskSet.FromSpec(spec, config.TestItems, config.TuneItems)
             : config.Tasks.Select(t => TaskSet.FromGenerator(t, config.TestItems, config.TuneItems)).ToList();
         if (Tasks.Select(t => t.Name).Distinct(StringComparer.Ordinal).Count() != Tasks.Count)
             throw new ArgumentException($"MergingConfig.Tasks names a task twice: {string.Join(", ", Tasks.Select(t => t.Name))}.", nameof(config));

@@ -1,6 +1,4 @@
-using System.Security.Cryptography;
 using Workbooks.Data;
-using Workbooks.Data.Corpora;
 using Workbooks.Data.Synthetic;
 using Workbooks.Torch;
 
@@ -64,19 +62,19 @@ public sealed class TaskSet
     }
 
     /// <summary>
-    /// Tasks from a labelled JSONL file: every item needs "prompt" and "answer"; items are grouped into
-    /// tasks by "skill" (else "domain", else one task named after the file). Each task's items are shuffled
-    /// once (seeded) and split: up to <paramref name="testItems"/> (at most a fifth) for test, up to
+    /// Tasks from labelled items named by a corpus spec (a JSONL or Parquet file, <c>sample:NAME</c>, ...;
+    /// see <see cref="CorpusSpec"/>): every item needs a prompt and an answer; items are grouped into tasks
+    /// by skill (else domain, else one task named after the spec). Each task's items are shuffled once
+    /// (seeded) and split: up to <paramref name="testItems"/> (at most a fifth) for test, up to
     /// <paramref name="tuneItems"/> (at most a tenth) for tuning, the rest for fine-tuning.
     /// </summary>
-    public static IReadOnlyList<TaskSet> FromFile(string path, int testItems, int tuneItems)
+    public static IReadOnlyList<TaskSet> FromSpec(string spec, int testItems, int tuneItems)
     {
-        var documents = Corpus.Load(path);
+        var (documents, identity) = new CorpusSpec(spec).Load();
         for (var i = 0; i < documents.Count; i++)
             if (string.IsNullOrEmpty(documents[i].Prompt) || string.IsNullOrEmpty(documents[i].Answer))
-                throw new InvalidDataException($"{path}: item {i + 1} has no \"prompt\" or no \"answer\"; every item of a tasks file needs both.");
-        var sha = Sha256(path);
-        var fallback = Path.GetFileNameWithoutExtension(path);
+                throw new InvalidDataException($"{spec}: item {i + 1} has no \"prompt\" or no \"answer\"; every item of a tasks file needs both.");
+        var fallback = Path.GetFileNameWithoutExtension(spec.Split(':')[^1]);
         var groups = documents.GroupBy(d => !string.IsNullOrEmpty(d.Skill) ? d.Skill! : !string.IsNullOrEmpty(d.Domain) ? d.Domain : fallback,
             StringComparer.Ordinal).ToList();
         var tasks = new List<TaskSet>();
@@ -87,11 +85,11 @@ public sealed class TaskSet
             var test = Math.Min(testItems, items.Count / 5);
             var tune = Math.Min(tuneItems, items.Count / 10);
             if (test < 1 || tune < 1)
-                throw new InvalidDataException($"{path}: task '{g.Key}' has {items.Count} items; at least 10 are needed to hold out test and tuning items.");
+                throw new InvalidDataException($"{spec}: task '{g.Key}' has {items.Count} items; at least 10 are needed to hold out test and tuning items.");
             var shuffled = order.Select(i => items[i]).ToList();
             var trainPart = shuffled.Skip(test + tune).ToList();
             tasks.Add(new TaskSet(g.Key,
-                new { file = Path.GetFileName(path), sha256 = sha, task = g.Key, test, tune },
+                new { corpus = identity, task = g.Key, test, tune },
                 shuffled.Take(test).ToList(), shuffled.Skip(test).Take(tune).ToList(), (_, _) => trainPart));
         }
         return tasks;
@@ -99,10 +97,4 @@ public sealed class TaskSet
 
     /// <summary>A generator seed (an int) derived from a run seed and a label.</summary>
     public static int DataSeed(long seed, string label) => (int)(Seeding.Derive(seed, label) & int.MaxValue);
-
-    static string Sha256(string path)
-    {
-        using var s = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(s));
-    }
 }
