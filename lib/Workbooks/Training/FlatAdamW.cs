@@ -81,12 +81,20 @@ public sealed class FlatAdamW : ITrainingOptimizer, IClipsGradients, IMasterWeig
                     masters.Add((members, master));
                 }
             mixed = MixedPrecision.Convert(model, compute, name => masterViews.GetValueOrDefault(name));
-            var converted = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
-            foreach (var (members, master) in masters)
+            try
             {
-                var flat = FlatParameters.Flatten(members.Select(m => (m.Name, converted[m.Name])).ToList());
-                var masterGrad = zeros_like(master).DetachFromDisposeScope();
-                buckets.Add(new Bucket(flat, master, masterGrad, members.Count(m => decayNames.Contains(m.Name)), beta1));
+                var converted = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+                foreach (var (members, master) in masters)
+                {
+                    var flat = FlatParameters.Flatten(members.Select(m => (m.Name, converted[m.Name])).ToList());
+                    var masterGrad = zeros_like(master).DetachFromDisposeScope();
+                    buckets.Add(new Bucket(flat, master, masterGrad, members.Count(m => decayNames.Contains(m.Name)), beta1));
+                }
+            }
+            catch
+            {
+                Dispose(); // gives the model back in fp32
+                throw;
             }
         }
     }
@@ -115,7 +123,9 @@ public sealed class FlatAdamW : ITrainingOptimizer, IClipsGradients, IMasterWeig
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         UpdateMasterGrads();
-        var total = buckets.Count == 1 ? buckets[0].MasterGrad.norm() : stack(buckets.Select(b => b.MasterGrad.norm()).ToArray()).norm();
+        var total = buckets.Count == 1
+            ? buckets[0].MasterGrad.norm()
+            : stack(buckets.Select(b => b.MasterGrad.norm().to(ScalarType.Float32).cpu()).ToArray()).norm();
         double norm = total.item<float>();
         // PyTorch's coefficient; skipping the multiply when it would be >= 1 saves a pass over the buffer.
         var coefficient = maxNorm / (norm + 1e-6);

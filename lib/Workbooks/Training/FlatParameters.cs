@@ -84,6 +84,7 @@ public sealed class FlatParameters : IDisposable
     /// <summary>Zeroes all gradients in one operation and makes sure every parameter still points at its view.</summary>
     public void ZeroGrad()
     {
+        using var scope = NewDisposeScope();
         Grad.zero_();
         AttachGradients();
     }

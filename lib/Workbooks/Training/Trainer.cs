@@ -89,10 +89,11 @@ public sealed class Trainer
                 throw new InvalidDataException($"Checkpoint '{checkpoint.Path}' has no optimizer state ({Checkpoint.OptimizerFile}).");
             using var stream = new MemoryStream(checkpoint.ReadFile(Checkpoint.OptimizerFile), writable: false);
             try { optimizer.LoadState(stream); }
-            catch (Exception e) when (e is not InvalidDataException)
+            catch (Exception e)
             {
                 throw new InvalidDataException(
-                    $"The optimizer state in '{Path.Combine(checkpoint.Path, Checkpoint.OptimizerFile)}' does not fit this model's optimizer: {e.Message}", e);
+                    $"The optimizer state in '{Path.Combine(checkpoint.Path, Checkpoint.OptimizerFile)}' (written by " +
+                    $"{checkpoint.Manifest.Optimizer}) does not fit this run's optimizer, {optimizer.Name}: {e.Message}", e);
             }
         }
         if (start == Start.Resume)

@@ -125,6 +125,20 @@ public class FlatAdamWTests
     }
 
     [Fact]
+    public void Resuming_a_checkpoint_of_the_other_optimizer_names_the_file_and_both_optimizers()
+    {
+        using var dir = new TempDir();
+        using var model = Model(7);
+        var written = new Trainer(model, Source(1), Config(3) with { Optimizer = Optimizers.AdamW, CheckpointDirectory = dir.Path }).Run();
+        using var other = Model(7);
+        var e = Assert.Throws<InvalidDataException>(() =>
+            new Trainer(other, Source(1), Config(6) with { Optimizer = Optimizers.FlatAdamW }).Resume(written.LastCheckpoint!));
+        Assert.Contains(Checkpoint.OptimizerFile, e.Message);
+        Assert.Contains("adamw (torch)", e.Message);
+        Assert.Contains("adamw (flat)", e.Message);
+    }
+
+    [Fact]
     public void Kill_and_resume_continues_bit_identically_with_the_flat_optimizer()
     {
         ResumeTest.AssertBitIdenticalResume(Config(24) with { Optimizer = Optimizers.FlatAdamW }, n: 12);
