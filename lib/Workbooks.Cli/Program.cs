@@ -5,6 +5,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("workbooks");
+    config.AddCommand<TrainCommand>("train").WithDescription("Train a GPT on a corpus, with a progress bar and a summary; cached in the run store.");
     config.AddCommand<InfoCommand>("info").WithDescription("Show the device, threads and library versions.");
     config.AddBranch("runs", runs =>
     {
