@@ -74,6 +74,10 @@ public class RepetitionDataTests
         Assert.Equal(2 * (5 + 4 + 1) + 5, arms.Count);
         Assert.Equal(arms.Count, arms.Distinct().Count());
         Assert.All(arms.Where(a => a.Kind != ArmKind.UniqueOnly), a => Assert.Equal(Config.BudgetTokens, a.BudgetTokens));
+        // Seed by seed: the first seed's whole grid comes before any second-seed run.
+        var firstSecond = arms.ToList().FindIndex(a => a.Seed == 1);
+        Assert.All(arms.Take(firstSecond), a => Assert.Equal(0, a.Seed));
+        Assert.Equal(["a", "b"], arms.Take(firstSecond).Select(a => a.Size).Distinct());
     }
 
     [Theory]

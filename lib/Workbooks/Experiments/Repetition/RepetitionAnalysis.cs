@@ -103,7 +103,12 @@ public sealed class RepetitionAnalysis
     static bool? Clearly(double value, double se, double threshold) =>
         value - Z * se > threshold ? true : value + Z * se < threshold ? false : null;
 
-    static string Pct(double x) => (x * 100).ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + "%";
+    static string Pct(double x)
+    {
+        // Round first: a tiny negative value would otherwise print as "-+0.00".
+        var p = Math.Round(x * 100, 2);
+        return (p < 0 ? "-" : "+") + Math.Abs(p).ToString("0.00", CultureInfo.InvariantCulture) + "%";
+    }
     static string F(double x, string fmt = "0.0") => x.ToString(fmt, CultureInfo.InvariantCulture);
 
     Claim NearlyUniqueThenDegrades()

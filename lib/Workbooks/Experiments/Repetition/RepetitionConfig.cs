@@ -94,25 +94,28 @@ public sealed partial record RepetitionConfig
         Require(Corpus.Count == 0 || GeneratedDocumentsPerDomain == 0, nameof(Corpus), "and GeneratedDocumentsPerDomain are exclusive: give files or generate, not both");
     }
 
-    /// <summary>Every run of the grid, in training order: per size, per seed, the ladder, then the unique-only and dropout arms.</summary>
+    /// <summary>
+    /// Every run of the grid, in training order: seed by seed (so that an interrupted grid already holds a
+    /// whole first seed), per size the ladder, then for the reference size the unique-only and dropout arms.
+    /// </summary>
     public IReadOnlyList<RepetitionArm> Arms()
     {
         Validate();
         var arms = new List<RepetitionArm>();
+        for (var i = 0; i < Seeds.Count; i++)
         foreach (var size in Sizes)
         {
             var isReference = size.Name == Reference;
-            foreach (var seed in isReference ? Seeds : Seeds.Take(SeedsPerOtherSize))
-            {
-                foreach (var e in Epochs.Order()) arms.Add(new(ArmKind.Ladder, size.Name, e, BudgetTokens, 0, seed));
-                if (!isReference) continue;
-                if (UniqueOnlyRuns)
-                    foreach (var e in Epochs.Where(e => e > 1).Order())
-                        arms.Add(new(ArmKind.UniqueOnly, size.Name, 1, BudgetTokens / e, 0, seed));
-                foreach (var e in DropoutEpochs.Order())
-                foreach (var p in Dropouts)
-                    arms.Add(new(ArmKind.Dropout, size.Name, e, BudgetTokens, p, seed));
-            }
+            if (!isReference && i >= SeedsPerOtherSize) continue;
+            var seed = Seeds[i];
+            foreach (var e in Epochs.Order()) arms.Add(new(ArmKind.Ladder, size.Name, e, BudgetTokens, 0, seed));
+            if (!isReference) continue;
+            if (UniqueOnlyRuns)
+                foreach (var e in Epochs.Where(e => e > 1).Order())
+                    arms.Add(new(ArmKind.UniqueOnly, size.Name, 1, BudgetTokens / e, 0, seed));
+            foreach (var e in DropoutEpochs.Order())
+            foreach (var p in Dropouts)
+                arms.Add(new(ArmKind.Dropout, size.Name, e, BudgetTokens, p, seed));
         }
         return arms;
     }

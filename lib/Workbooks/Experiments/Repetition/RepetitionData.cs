@@ -7,8 +7,9 @@ using Workbooks.Torch;
 namespace Workbooks.Experiments.Repetition;
 
 /// <summary>
-/// The study's data: documents split once into a training pool (packed into ContextLength + 1 sequences)
-/// and a held-out set that scores every run. Each arm draws its unique set from the pool through
+/// The study's data: documents split once (by a seeded choice of whole documents, or the stream's tail for a
+/// corpus of few documents) into a training pool packed into ContextLength + 1 sequences and a held-out set
+/// that scores every run. Each arm draws its unique set from the pool through
 /// <see cref="TokenBudget"/>, so every run consumes exactly its budget.
 /// </summary>
 public sealed class RepetitionData
@@ -16,6 +17,9 @@ public sealed class RepetitionData
     /// <summary>The data-samples corpora used when no corpus is given: five clearly different synthetic domains.</summary>
     public static IReadOnlyList<string> DefaultSampleFiles { get; } =
         ["domain-prose.jsonl", "domain-code.jsonl", "domain-logs.jsonl", "domain-arithmetic.jsonl", "domain-dna.jsonl"];
+
+    /// <summary>Below this many documents the held-out set is the tail of the token stream rather than whole documents.</summary>
+    public const int MinDocumentsForDocumentSplit = 20;
 
     public TextTokenizer Tokenizer { get; }
     public IReadOnlyList<int[]> Pool { get; }
@@ -42,9 +46,18 @@ public sealed class RepetitionData
         config.Validate();
         var (documents, source) = LoadDocuments(config, samplesDirectory);
         var tokenizer = Tokenizers.Create(config.Tokenizer);
-        var (train, heldOut) = DocumentSplit.TrainValidation(documents, config.HeldOutFraction, config.DataSeed);
-        var pool = Packing.Chunk(TokenStream.Encode(train, tokenizer), config.ContextLength);
-        var heldOutTokens = TokenStream.Encode(heldOut, tokenizer);
+        int[] trainTokens, heldOutTokens;
+        if (documents.Count >= MinDocumentsForDocumentSplit)
+        {
+            var (train, heldOut) = DocumentSplit.TrainValidation(documents, config.HeldOutFraction, config.DataSeed);
+            (trainTokens, heldOutTokens) = (TokenStream.Encode(train, tokenizer), TokenStream.Encode(heldOut, tokenizer));
+        }
+        else
+        {
+            // A single text file is one document: hold out the tail of its token stream, as nanoGPT does.
+            (trainTokens, heldOutTokens) = TokenStream.SplitTail(TokenStream.Encode(documents, tokenizer), config.HeldOutFraction);
+        }
+        var pool = Packing.Chunk(trainTokens, config.ContextLength);
         var budgetSequences = (long)config.Steps * config.BatchSize;
         if (pool.Count < budgetSequences)
             throw new ArgumentException(
