@@ -5,6 +5,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("workbooks");
+    config.AddCommand<TrainCommand>("train").WithDescription("Train a GPT on a corpus, with a progress bar and a summary; cached in the run store.");
     config.AddCommand<InfoCommand>("info").WithDescription("Show the device, threads and library versions.");
     config.AddBranch("runs", runs =>
     {
@@ -13,6 +14,7 @@ app.Configure(config =>
         runs.AddCommand<RunsShowCommand>("show").WithDescription("Show one run: config, status, metrics.");
     });
     config.AddCommand<SetupCommand>("setup").WithDescription("Pack the library for notebooks and write notebooks/.workbooks/setup.dib.");
+    config.AddCommand<MergeCommand>("merge").WithDescription("Merge fine-tuned safetensors checkpoints into a base (task arithmetic, TIES, DARE).");
     config.AddCommand<RunCommand>("run").WithDescription("Run notebooks headless (a notebook, a family or all) and write an HTML report.");
 });
 return app.Run(args);

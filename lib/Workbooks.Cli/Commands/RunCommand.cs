@@ -27,6 +27,44 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Where the executed notebooks and report.html go (default artifacts/notebooks).")]
         public string? Out { get; init; }
 
+        [CommandOption("--corpus <SPEC>")]
+        [Description("Corpus for curriculum and repetition: a file or folder, sample:NAME or synthetic:GENERATOR (WORKBOOKS_CORPUS).")]
+        public string? Corpus { get; init; }
+
+        [CommandOption("--upstream <SPEC>")]
+        [Description("Rewarming's pretraining corpus (WORKBOOKS_UPSTREAM).")]
+        public string? Upstream { get; init; }
+
+        [CommandOption("--downstream <SPEC>")]
+        [Description("Rewarming's continuation corpus (WORKBOOKS_DOWNSTREAM).")]
+        public string? Downstream { get; init; }
+
+        [CommandOption("--tasks <FILE>")]
+        [Description("Merging's labelled JSONL tasks with prompt and answer fields (WORKBOOKS_TASKS).")]
+        public string? Tasks { get; init; }
+
+        [CommandOption("--store <DIR>")]
+        [Description("Run store folder (WORKBOOKS_RUNS; default: runs/ beside the notebooks).")]
+        public string? Store { get; init; }
+
+        /// <summary>The options notebooks read, as the environment variables they read them from.</summary>
+        public IReadOnlyDictionary<string, string> NotebookEnvironment()
+        {
+            var env = new Dictionary<string, string>();
+            void Add(string name, string? value, bool path)
+            {
+                if (value is null) return;
+                // Notebooks run in their own folder: make paths absolute; specs like sample:NAME stay as they are.
+                env[name] = path && !value.Contains(':') ? Path.GetFullPath(value) : value;
+            }
+            Add("WORKBOOKS_CORPUS", Corpus, true);
+            Add("WORKBOOKS_UPSTREAM", Upstream, true);
+            Add("WORKBOOKS_DOWNSTREAM", Downstream, true);
+            Add("WORKBOOKS_TASKS", Tasks, true);
+            Add("WORKBOOKS_RUNS", Store, true);
+            return env;
+        }
+
         [CommandOption("--timeout <MINUTES>")]
         [Description("Time limit per notebook in minutes (default 120).")]
         public int TimeoutMinutes { get; init; } = 120;
@@ -41,7 +79,8 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             var targets = settings.Targets.SelectMany(t => RunTargets.Resolve(t, root)).ToList();
             var setup = await NotebookSetup.RunAsync(root, Console.Out, cancellation);
             var output = Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "notebooks"));
-            var results = await NotebookRunner.RunAsync(targets, setup, profile, output, TimeSpan.FromMinutes(settings.TimeoutMinutes), Console.Out, cancellation);
+            var results = await NotebookRunner.RunAsync(targets, setup, profile, output, TimeSpan.FromMinutes(settings.TimeoutMinutes), Console.Out,
+                settings.NotebookEnvironment(), cancellation);
             var failed = results.Count(r => !r.Passed);
             Console.WriteLine($"report: {Path.Combine(output, NotebookRunner.ReportFileName)}");
             Console.WriteLine($"{results.Count - failed} passed, {failed} failed");

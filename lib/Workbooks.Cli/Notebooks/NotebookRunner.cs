@@ -17,7 +17,8 @@ public static class NotebookRunner
     public const string ReportFileName = "report.html";
 
     public static async Task<IReadOnlyList<TargetResult>> RunAsync(IReadOnlyList<RunTarget> targets, SetupResult setup, Profile profile,
-        string outputDirectory, TimeSpan timeoutPerNotebook, TextWriter log, CancellationToken cancellation = default)
+        string outputDirectory, TimeSpan timeoutPerNotebook, TextWriter log, IReadOnlyDictionary<string, string>? environment = null,
+        CancellationToken cancellation = default)
     {
         var output = Path.GetFullPath(outputDirectory);
         Directory.CreateDirectory(output);
@@ -27,7 +28,7 @@ public static class NotebookRunner
             log.WriteLine($"== {target.Name} ({profile.Name})");
             var result = target.NotebookPath is null
                 ? await RunDirectAsync(target, profile, output, log)
-                : await RunNotebookAsync(target, setup, profile, output, timeoutPerNotebook, log, cancellation);
+                : await RunNotebookAsync(target, setup, profile, output, timeoutPerNotebook, log, environment, cancellation);
             results.Add(result);
             log.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {result.Name} ({result.Elapsed.TotalSeconds:F1} s){(result.Error is null ? "" : ": " + FirstLine(result.Error))}");
         }
@@ -40,12 +41,12 @@ public static class NotebookRunner
     }
 
     static async Task<TargetResult> RunNotebookAsync(RunTarget target, SetupResult setup, Profile profile, string output,
-        TimeSpan timeout, TextWriter log, CancellationToken cancellation)
+        TimeSpan timeout, TextWriter log, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellation)
     {
         var executed = Path.Combine(output, target.Name + ".ipynb");
         if (File.Exists(executed)) File.Delete(executed); // never report a previous run's outputs
         var clock = Stopwatch.StartNew();
-        var env = new Dictionary<string, string> { [Profile.EnvironmentVariable] = profile.Name };
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { [Profile.EnvironmentVariable] = profile.Name };
         var run = await ChildProcess.RunAsync(ChildProcess.Dotnet, new[] { setup.HostDll, target.NotebookPath!, executed },
             Path.GetDirectoryName(target.NotebookPath!)!, line => { lock (log) log.WriteLine("  " + line); }, env, timeout, cancellation);
         string? error = null;

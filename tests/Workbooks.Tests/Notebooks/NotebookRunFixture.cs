@@ -4,9 +4,9 @@ using Workbooks.Reporting;
 namespace Workbooks.Tests.Notebooks;
 
 /// <summary>
-/// Runs `workbooks run` once for the whole collection, as a user would (a separate process): the
-/// quickstart, a notebook with every chart kind, and a notebook whose second code cell fails, all at
-/// the smoke profile. Setup (pack, setup.dib, host build) happens once inside that run.
+/// Runs `workbooks run` once for the whole collection, as a user would (a separate process): every
+/// notebook of notebooks/ (so a notebook that would break for users fails CI), a notebook with every
+/// chart kind, and a notebook whose second code cell fails, all at the smoke profile. Setup (pack, setup.dib, host build) happens once inside that run.
 /// </summary>
 public sealed class NotebookRunFixture : IAsyncLifetime
 {
@@ -16,6 +16,10 @@ public sealed class NotebookRunFixture : IAsyncLifetime
     public string OutputDirectory { get; } = Path.Combine(Path.GetTempPath(), "workbooks-notebook-tests-" + Guid.NewGuid().ToString("N")[..8]);
     public ChildProcess.Result Cli { get; private set; } = null!;
     public string Output => string.Join('\n', Cli.Lines);
+    /// <summary>The collection's notebooks, as `run all` finds them.</summary>
+    public static IReadOnlyList<string> CollectionNotebooks =>
+        Directory.GetFiles(RepoPaths.Notebooks, "??-*.ipynb").Select(Path.GetFileNameWithoutExtension).Order().ToList()!;
+
     public string ReportPath => Path.Combine(OutputDirectory, NotebookRunner.ReportFileName);
 
     public async Task InitializeAsync()
@@ -42,8 +46,9 @@ public sealed class NotebookRunFixture : IAsyncLifetime
 
         Assert.True(File.Exists(RepoPaths.CliDll), $"{RepoPaths.CliDll} is missing: build the solution first.");
         Cli = await ChildProcess.RunAsync(ChildProcess.Dotnet,
-            new[] { RepoPaths.CliDll, "run", Path.Combine(RepoPaths.Notebooks, "00-quickstart.ipynb"), charts, failing, "--profile", "smoke", "--out", OutputDirectory, "--timeout", "15" },
-            RepoPaths.Root, timeout: TimeSpan.FromMinutes(25));
+            new[] { RepoPaths.CliDll, "run", "all", charts, failing, "--profile", "smoke", "--out", OutputDirectory,
+                "--store", Path.Combine(OutputDirectory, "runs"), "--timeout", "15" },
+            RepoPaths.Root, timeout: TimeSpan.FromMinutes(40));
     }
 
     public Task DisposeAsync()

@@ -10,10 +10,11 @@ public class NotebookRunTests(NotebookRunFixture run)
     {
         Assert.False(run.Cli.TimedOut, run.Output);
         Assert.Equal(1, run.Cli.ExitCode);
-        Assert.Contains(run.Cli.Lines, l => l.StartsWith("PASS 00-quickstart"));
+        foreach (var name in NotebookRunFixture.CollectionNotebooks)
+            Assert.Contains(run.Cli.Lines, l => l.StartsWith($"PASS {name}"));
         Assert.Contains(run.Cli.Lines, l => l.StartsWith($"PASS {NotebookRunFixture.ChartsNotebook}"));
         Assert.Contains(run.Cli.Lines, l => l.StartsWith($"FAIL {NotebookRunFixture.FailingNotebook}"));
-        Assert.Equal("2 passed, 1 failed", run.Cli.Lines[^1]);
+        Assert.Equal($"{NotebookRunFixture.CollectionNotebooks.Count + 1} passed, 1 failed", run.Cli.Lines[^1]);
     }
 
     [Fact]
@@ -28,8 +29,10 @@ public class NotebookRunTests(NotebookRunFixture run)
         Assert.Contains(all, o => o.Data.TryGetValue("text/html", out var h) && h.Contains(ChartHtml.CssClass));
         Assert.Contains(all, o => o.Data.TryGetValue("text/html", out var h) && h.Contains("<table"));
         // The progress bar was updated in place: one output, at its last step.
-        var progress = all.Where(o => o.Data.TryGetValue("text/plain", out var t) && t.StartsWith("demo loop:")).ToList();
-        Assert.StartsWith("demo loop: step 20/20", Assert.Single(progress).Data["text/plain"]);
+        var progress = all.Where(o => o.Data.TryGetValue("text/plain", out var t) && t.StartsWith("training:")).ToList();
+        Assert.StartsWith("training: step 40/40", Assert.Single(progress).Data["text/plain"]);
+        // Training again replays the finished run from the store with the same numbers.
+        Assert.Contains(all, o => o.Text.Contains("replayed: True, same final validation loss: True"));
     }
 
     [Fact]
@@ -49,8 +52,8 @@ public class NotebookRunTests(NotebookRunFixture run)
     public void One_report_holds_every_notebook()
     {
         var html = File.ReadAllText(run.ReportPath);
-        Assert.Contains("2 passed, 1 failed", html);
-        Assert.Contains("<h1 id=\"quickstart\">Quickstart</h1>", html);
+        Assert.Contains($"{NotebookRunFixture.CollectionNotebooks.Count + 1} passed, 1 failed", html);
+        Assert.Contains(">Quickstart: train a small GPT in a notebook</h1>", html); // markdown rendered
         Assert.Contains("deliberate failure", html);
         Assert.DoesNotContain("<script src=", html); // nothing loaded from the network when plotly is inline
     }

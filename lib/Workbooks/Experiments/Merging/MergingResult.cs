@@ -1,0 +1,78 @@
+namespace Workbooks.Experiments.Merging;
+
+/// <summary>
+/// What the merging experiment produced: the jobs, the analysis of their weights, and the aggregates the
+/// tables, charts and claims read (means and spreads over tasks and seeds).
+/// </summary>
+public sealed record MergingResult
+{
+    public required MergingConfig Config { get; init; }
+    public required IReadOnlyList<string> Tasks { get; init; }
+    /// <summary>The continued-pretraining domain's short name ("dna").</summary>
+    public required string Domain { get; init; }
+    public required IReadOnlyList<JobRow> Jobs { get; init; }
+    public required MergingAnalysis Analysis { get; init; }
+    public bool AnalysisReplayed { get; init; }
+    public TimeSpan WallTime { get; init; }
+
+    public IReadOnlyList<long> Seeds => Config.Seeds;
+
+    /// <summary>Fine-tune drop points (every task and seed) of a method at a drop rate.</summary>
+    public IReadOnlyList<DropPoint> Drops(string method, double dropRate, string kind = ModelKinds.FineTune) =>
+        Analysis.Drops.Where(d => d.Kind == kind && d.Method == method && Same(d.DropRate, dropRate)).ToList();
+
+    /// <summary>Exact match (fine-tunes) or domain loss (CPT) at a drop rate, over tasks and seeds.</summary>
+    public Spread DropValue(string method, double dropRate, string kind = ModelKinds.FineTune) =>
+        Spread.Of(Drops(method, dropRate, kind).Select(d => d.Value));
+
+    /// <summary>Share of the gain over the base that survives the drop, over tasks and seeds.</summary>
+    public Spread DropRetained(string method, double dropRate, string kind = ModelKinds.FineTune) =>
+        Spread.Of(Drops(method, dropRate, kind).Select(d => d.Retained));
+
+    /// <summary>Mean |delta| of every model of a kind, over models and seeds.</summary>
+    public Spread MeanAbsDelta(string kind) => Spread.Of(Analysis.Deltas.Where(d => d.Kind == kind).Select(d => d.MeanAbs));
+
+    /// <summary>Exact match of a merge method (or "base", "ft:TASK") on one task, over seeds.</summary>
+    public Spread MergeScore(string method, string task) =>
+        Spread.Of(Analysis.Merges.Where(m => m.Method == method && m.Task == task).Select(m => m.Score));
+
+    /// <summary>Mean over tasks at each seed, then the spread over seeds.</summary>
+    public Spread MergeMean(string method) =>
+        Spread.Of(Seeds.Select(s => Analysis.Merges.Where(m => m.Method == method && m.Seed == s).Select(m => m.Score).DefaultIfEmpty(double.NaN).Average()));
+
+    /// <summary>Each specialist's exact match on its own task, averaged over tasks at each seed.</summary>
+    public Spread SpecialistMean() =>
+        Spread.Of(Seeds.Select(s => Tasks.Average(t => Score("ft:" + t, t, s))));
+
+    /// <summary>
+    /// The share of each specialist's gain over the base that a merge keeps on that specialist's task,
+    /// (merge - base) / (specialist - base), averaged over the tasks where the specialist gained, per seed.
+    /// </summary>
+    public Spread MergeRetained(string method) => Spread.Of(Seeds.Select(s => MergeRetainedAt(method, s)));
+
+    public double MergeRetainedAt(string method, long seed)
+    {
+        var shares = Tasks.Select(t => (Gain: Score("ft:" + t, t, seed) - Score("base", t, seed), Kept: Score(method, t, seed) - Score("base", t, seed)))
+            .Where(x => x.Gain > 1e-9).Select(x => x.Kept / x.Gain).ToList();
+        return shares.Count == 0 ? double.NaN : shares.Average();
+    }
+
+    /// <summary>The specialists' gain over the base on their own task, averaged over tasks and seeds.</summary>
+    public Spread SpecialistGain() =>
+        Spread.Of(Seeds.SelectMany(s => Tasks.Select(t => Score("ft:" + t, t, s) - Score("base", t, s))));
+
+    public double Score(string method, string task, long seed) =>
+        Analysis.Merges.FirstOrDefault(m => m.Method == method && m.Task == task && m.Seed == seed)?.Score ?? double.NaN;
+
+    /// <summary>Cosine similarity of the pairs whose kinds match (in either order), over pairs and seeds.</summary>
+    public Spread Cosine(string kindA, string kindB) =>
+        Spread.Of(Analysis.Cosines.Where(c => (c.KindA == kindA && c.KindB == kindB) || (c.KindA == kindB && c.KindB == kindA)).Select(c => c.Cosine));
+
+    /// <summary>One measure of the instruction/domain comparison for a model, over seeds.</summary>
+    public Spread Combined(string model, Func<CombinedScore, double> measure) =>
+        Spread.Of(Analysis.Combined.Where(c => c.Model == model).Select(measure));
+
+    public IEnumerable<string> MergeMethods => Config.Merges.Select(m => m.Method);
+
+    internal static bool Same(double a, double b) => Math.Abs(a - b) < 1e-9;
+}

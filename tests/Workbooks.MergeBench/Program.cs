@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using Workbooks.MergeBench;
+using Workbooks.Merging;
+using Workbooks.Torch;
+using static TorchSharp.torch;
+
+// Generates a base and fine-tuned GPT-2-shaped checkpoints (random weights), then measures:
+// reading every input once (the floor a streaming merge cannot beat), the merge itself, and each
+// phase's peak resident memory against the inputs' total size.
+// Usage: Workbooks.MergeBench [--size small|124m] [--models 3] [--method dare_ties] [--density 0.1]
+//                             [--dtype f32|bf16|f16] [--dir FOLDER] [--keep] [--reuse]
+// --reuse skips generating when --dir already holds the inputs (from a run with --keep).
+// On a busy machine run it with OMP_WAIT_POLICY=PASSIVE: spinning OpenMP workers cost several times over.
+var opts = Args.Parse(args);
+TorchRuntime.EnsureLoaded();
+var model = BenchModel.Parse(opts.Get("--size", "small"));
+var k = int.Parse(opts.Get("--models", "3"), CultureInfo.InvariantCulture);
+var method = opts.Get("--method", "dare_ties");
+var density = double.Parse(opts.Get("--density", "0.1"), CultureInfo.InvariantCulture);
+var dtype = opts.Get("--dtype", "f32") switch
+{
+    "f32" => ScalarType.Float32, "bf16" => ScalarType.BFloat16, "f16" => ScalarType.Float16,
+    var x => throw new ArgumentException($"Unknown --dtype '{x}': use f32, bf16 or f16."),
+};
+var dir = opts.Has("--dir") ? opts.Get("--dir", "") : Directory.CreateTempSubdirectory("workbooks-mergebench-").FullName;
+Directory.CreateDirectory(dir);
+var keep = opts.Has("--keep");
+
+var basePath = Path.Combine(dir, "base.safetensors");
+var modelPaths = Enumerable.Range(1, k).Select(i => Path.Combine(dir, $"model{i}.safetensors")).ToList();
+var outPath = Path.Combine(dir, "merged.safetensors");
+Console.WriteLine($"{TorchRuntime.Describe()}");
+Console.WriteLine($"Model {model.Name}: {model.Parameters:N0} parameters in {model.Tensors().Count()} tensors, {dtype}; base + {k} models; {method}, density {density}");
+Console.WriteLine($"Folder {dir}; peak memory per phase: {(PeakMemory.CanReset ? "yes (VmHWM reset)" : "no, peaks since process start")}");
+
+try
+{
+    var clock = Stopwatch.StartNew();
+    var reuse = opts.Has("--reuse") && modelPaths.Prepend(basePath).All(File.Exists);
+    if (!reuse) Generate(model, dtype, basePath, modelPaths);
+    var inputBytes = modelPaths.Prepend(basePath).Sum(p => new FileInfo(p).Length);
+    Console.WriteLine($"{(reuse ? "reused  " : "generate")}   {clock.Elapsed.TotalSeconds,7:F2} s   inputs {inputBytes / 1e6:F0} MB ({inputBytes / (k + 1) / 1e6:F0} MB each)");
+    Console.WriteLine($"OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)"}; load average {LoadAverage()}");
+
+    // Two ways to read every input once: into a fresh tensor each time (as a whole-model loader does),
+    // and into reused buffers, the floor a streaming merge can approach.
+    PeakMemory.Reset();
+    var before = PeakMemory.Current();
+    clock.Restart();
+    var readBytes = ReadAll(modelPaths.Prepend(basePath), reuseBuffers: false);
+    var freshSeconds = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"read once, fresh tensors    {freshSeconds,7:F2} s   {readBytes / 1e6 / freshSeconds,7:F0} MB/s   peak RSS {PeakMemory.Peak() / 1e6:F0} MB (at start {before / 1e6:F0} MB)");
+    PeakMemory.Reset();
+    before = PeakMemory.Current();
+    clock.Restart();
+    ReadAll(modelPaths.Prepend(basePath), reuseBuffers: true);
+    var readSeconds = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"read once, reused buffers   {readSeconds,7:F2} s   {readBytes / 1e6 / readSeconds,7:F0} MB/s   peak RSS {PeakMemory.Peak() / 1e6:F0} MB (at start {before / 1e6:F0} MB)");
+
+    PeakMemory.Reset();
+    before = PeakMemory.Current();
+    clock.Restart();
+    var summary = Merger.MergeFiles(basePath, modelPaths, new MergeOptions { Method = method, Density = method is "linear" or "task_arithmetic" ? null : density, Seed = 0 }, outPath);
+    var mergeSeconds = clock.Elapsed.TotalSeconds;
+    var mergePeak = PeakMemory.Peak();
+    var largest = model.Tensors().Max(t => t.Shape.Aggregate(1L, (a, b) => a * b)) * SafetensorsDType.SizeOf(dtype);
+    Console.WriteLine($"merge ({method})    {mergeSeconds,7:F2} s   {summary.BytesRead / 1e6 / mergeSeconds,7:F0} MB/s read   " +
+                      $"{mergeSeconds / readSeconds:F2}x the reused-buffer read, {mergeSeconds / freshSeconds:F2}x the fresh-tensor read   {summary.TensorsMerged} tensors merged");
+    Console.WriteLine($"merge peak RSS {mergePeak / 1e6:F0} MB (at start {before / 1e6:F0} MB): {(double)(mergePeak - before) / inputBytes:P1} of the {inputBytes / 1e6:F0} MB of inputs; " +
+                      $"largest tensor {largest / 1e6:F0} MB x {k + 1} inputs = {largest * (k + 1) / 1e6:F0} MB");
+    Console.WriteLine($"managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0} MB (tensors live in native memory, counted in RSS)");
+}
+finally
+{
+    if (!keep)
+    {
+        foreach (var p in modelPaths.Append(basePath).Append(outPath)) File.Delete(p);
+        if (!opts.Has("--dir")) Directory.Delete(dir, recursive: true);
+        Console.WriteLine("deleted the generated files");
+    }
+}
+
+// Base ~ N(0, 0.02) as GPT-2's init; each fine-tune adds N(0, 0.003), the size fine-tuning deltas have.
+static void Generate(BenchModel model, ScalarType dtype, string basePath, List<string> modelPaths)
+{
+    var layout = model.Tensors().Select(t => (t.Name, dtype, t.Shape)).ToList();
+    var writers = modelPaths.Prepend(basePath).Select(p => SafetensorsWriter.Create(p, layout)).ToList();
+    try
+    {
+        foreach (var (name, shape) in model.Tensors())
+        {
+            using var scope = NewDisposeScope();
+            using var g = new Generator((ulong)Seeding.Derive(1, name));
+            var @base = randn(shape, generator: g).mul_(0.02);
+            writers[0].Write(name, @base.to(dtype));
+            for (var i = 1; i < writers.Count; i++)
+                writers[i].Write(name, randn(shape, generator: g).mul_(0.003).add_(@base).to(dtype));
+        }
+        foreach (var w in writers) w.Commit();
+    }
+    finally
+    {
+        foreach (var w in writers) w.Dispose();
+    }
+}
+
+static long ReadAll(IEnumerable<string> paths, bool reuseBuffers)
+{
+    long bytes = 0;
+    var buffers = new Dictionary<ScalarType, Tensor>();
+    foreach (var path in paths)
+    {
+        using var reader = SafetensorsReader.Open(path);
+        foreach (var e in reader.Entries)
+        {
+            bytes += e.ByteLength;
+            if (!reuseBuffers)
+            {
+                using var t = reader.Read(e.Name);
+                continue;
+            }
+            if (!buffers.TryGetValue(e.DType, out var buffer) || buffer.NumberOfElements < e.ElementCount)
+            {
+                buffer?.Dispose();
+                buffers[e.DType] = buffer = empty(e.ElementCount, dtype: e.DType);
+            }
+            using var view = buffer.narrow(0, 0, e.ElementCount);
+            reader.ReadInto(e.Name, view);
+        }
+    }
+    foreach (var b in buffers.Values) b.Dispose();
+    return bytes;
+}
+
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+sealed class Args(Dictionary<string, string?> values)
+{
+    public static Args Parse(string[] args)
+    {
+        var d = new Dictionary<string, string?>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--")) throw new ArgumentException($"Unexpected argument '{args[i]}'.");
+            d[args[i]] = i + 1 < args.Length && !args[i + 1].StartsWith("--") ? args[++i] : null;
+        }
+        return new Args(d);
+    }
+
+    public bool Has(string key) => values.ContainsKey(key);
+    public string Get(string key, string fallback) => values.TryGetValue(key, out var v) && v is not null ? v : fallback;
+}
