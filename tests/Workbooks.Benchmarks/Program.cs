@@ -10,6 +10,8 @@ using Workbooks.Benchmarks;
 //                [--configs S|S,M] [--precisions fp32,bf16] [--steps 6|30] [--warmup 2|5] [--gpt2-steps 2]
 //                [--gpt2-warmup 1] [--gpt2-vocab 50257] [--rows fwdbwd,bare,trainer-adamw,trainer-flat]
 //                [--repeats 1] [--threads 0]
+//   optimizer    the clip + AdamW step alone, TorchSharp's AdamW vs the flat one: [--width 256] [--layers 6] [--heads 8]
+//                [--context 256] [--vocab 8192] [--steps 10] [--rounds 3] [--device auto] [--threads 0]
 //   memory       RSS at step 200 and 2000 of a tiny model: [--steps 2000] [--early 200] [--threads 1] [--device cpu]
 //                [--runs adamw-flat/fp32,adamw-flat/bf16,adamw/fp32]
 //   shakespeare  nanoGPT's baby GPT on Tiny Shakespeare characters until validation loss 1.47: [--data PATH]
@@ -25,12 +27,15 @@ switch (name)
     case "throughput":
         Throughput.Run(options);
         return 0;
+    case "optimizer":
+        OptimizerStep.Run(options);
+        return 0;
     case "memory":
         MemoryGrowth.Run(options);
         return 0;
     case "shakespeare":
         return Shakespeare.Run(options);
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{name}'. Known: trainer, throughput, memory, shakespeare.");
+        Console.Error.WriteLine($"Unknown benchmark '{name}'. Known: trainer, throughput, optimizer, memory, shakespeare.");
         return 2;
 }

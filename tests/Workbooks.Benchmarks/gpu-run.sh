@@ -1,5 +1,6 @@
 #!/bin/bash
 # Training speed of the Workbooks trainer against PyTorch eager, side by side on one Linux GPU machine:
+#   0. the clip + AdamW step alone (TorchSharp's AdamW vs the flat one) on the S model;
 #   1. throughput: ptbench.py's GPTs S (~7M, d256 L6 T256 B32) and M (124M, d768 L12 T1024 B8, vocab 50304 as
 #      ptbench has it), PyTorch in bf16 weights (bf16w), autocast (amp) and forward+backward alone (bf16w-noopt),
 #      beside `Workbooks.Benchmarks throughput` (bf16 compute with fp32 masters through the Trainer, the raw
@@ -9,8 +10,9 @@
 # Both sides run in this one call: timings moved by up to 25% between two machines of the same kind.
 #
 # Build the bundle on a machine with .NET, from the repository root (see ../shared/device/README.md):
-#   dotnet publish tests/Workbooks.Benchmarks -c Release -o /tmp/pub
+#   dotnet publish tests/Workbooks.Benchmarks -c Release -r linux-x64 --self-contained false -o /tmp/pub
 #   ../shared/device/make-bundle.sh /tmp/pub .device-bundle        # .device-bundle/ is git-ignored
+# (-r linux-x64 keeps only Linux natives: about 48 MB in all instead of 86, under a device call's 64 MiB carry.)
 # It holds the app without libtorch, the .NET runtime (about 26 MB) and ptbench.py; on the GPU machine
 # TorchSharp's native wrapper loads PyTorch's own libtorch. Then, on the GPU machine (PyTorch with CUDA,
 # no .NET needed), from the repository root:
@@ -36,6 +38,7 @@ for cfg in $configs; do
     timeout 300 python3 "$bundle/ptbench.py" cuda "$cfg" "$mode" "$steps" 2>&1 | tee -a "$log"
   done
 done
+timeout 300 workbooks optimizer --device cuda 2>&1 | tee -a "$log"
 timeout 600 workbooks throughput --device cuda --configs "${configs// /,}" --precisions bf16 --steps "$steps" \
   --gpt2-vocab 50304 2>&1 | tee -a "$log"
 
@@ -73,6 +76,9 @@ for cfg in sorted({r["cfg"] for r in rows if r["who"] == "workbooks"}):
         w, p = one("workbooks", cfg=cfg, row=row, mode="bf16"), one("pytorch", cfg=cfg, mode=mode)
         if w and p:
             print(f"| {cfg:3} | {label:40} | {tps(w):9.0f} | {'PyTorch ' + mode:22} | {tps(p):9.0f} | {tps(w) / tps(p):5.2f} |")
+opt = [r for r in rows if r["who"] == "optimizer"]
+if opt:
+    print("\n== Clip + AdamW step alone, S model: " + ", ".join(f"{r['row']} {r['median_ms']} ms" for r in opt))
 ws, ps = one("shakespeare"), one("ptshakespeare")
 if ws or ps:
     print("\n== Tiny Shakespeare to validation loss 1.47 (nanoGPT on an H100, for reference: 1.467 at step 1750, about 21 ms/step)")
