@@ -51,7 +51,7 @@ public class RepetitionPresetTests
     [Fact]
     public void A_real_text_corpus_loads_when_present()
     {
-        var path = Path.GetFullPath(Path.Combine(SamplesLocator.Find(), "..", "..", "shared", "data", "tinyshakespeare", "input.txt"));
+        var path = Path.GetFullPath(Path.Combine(Workbooks.Data.CorpusSpec.SamplesDirectory(), "..", "..", "shared", "data", "tinyshakespeare", "input.txt"));
         if (!File.Exists(path)) return; // the shared real corpora are not part of the repository
         var config = RepetitionConfig.For(Profile.Smoke).WithCorpus(path);
         var data = RepetitionData.Load(config);

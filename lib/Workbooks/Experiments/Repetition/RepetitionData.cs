@@ -107,7 +107,7 @@ public sealed class RepetitionData
         }
         var paths = config.Corpus.Count > 0
             ? config.Corpus
-            : DefaultSampleFiles.Select(f => Path.Combine(samplesDirectory ?? SamplesLocator.Find(), f)).ToList();
+            : DefaultSampleFiles.Select(f => Path.Combine(samplesDirectory ?? Workbooks.Data.CorpusSpec.SamplesDirectory(), f)).ToList();
         var all = new List<Document>();
         foreach (var p in paths)
         {

@@ -116,7 +116,7 @@ public static class RepetitionExperiment
         }
         var paths = config.Corpus.Count > 0
             ? config.Corpus
-            : RepetitionData.DefaultSampleFiles.Select(f => Path.Combine(SamplesLocator.Find(), f)).ToList();
+            : RepetitionData.DefaultSampleFiles.Select(f => Path.Combine(Workbooks.Data.CorpusSpec.SamplesDirectory(), f)).ToList();
         var files = paths.Select(p => $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(p))}:{ContentHash(p)}").ToList();
         return new CorpusId(files, null, string.Join(", ", paths.Select(p => Path.GetFileName(Path.TrimEndingDirectorySeparator(p)))));
     }
