@@ -33,6 +33,9 @@ sealed record FakeResults
     public double CombinedLoss { get; init; } = 1.6;
     public double Wobble { get; init; } = 0.01;
 
+    /// <summary>A made-up answer loss that falls as exact match rises.</summary>
+    static double AnswerLoss(double score) => 2.0 * (1 - score) + 0.1;
+
     double W(int task, long seed) => Wobble * (((task * 7 + seed * 3) % 5) - 2) / 2.0;
 
     public MergingResult Build()
@@ -51,9 +54,10 @@ sealed record FakeResults
                 var full = FineTuneScore + W(i, seed);
                 foreach (var (method, at90) in At90)
                 {
-                    drops.Add(new DropPoint(method, 0, task, ModelKinds.FineTune, seed, full, 1));
+                    drops.Add(new DropPoint(method, 0, task, ModelKinds.FineTune, seed, full, AnswerLoss(full), 1, 1));
                     var v = at90 + W(i + 1, seed);
-                    drops.Add(new DropPoint(method, 0.9, task, ModelKinds.FineTune, seed, v, (v - BaseScore) / (full - BaseScore)));
+                    drops.Add(new DropPoint(method, 0.9, task, ModelKinds.FineTune, seed, v, AnswerLoss(v),
+                        (v - BaseScore) / (full - BaseScore), (AnswerLoss(v) - AnswerLoss(BaseScore)) / (AnswerLoss(full) - AnswerLoss(BaseScore))));
                 }
                 deltas.Add(new DeltaSummary(task, ModelKinds.FineTune, seed, 1000, FineTuneDelta * (1 + W(i, seed)), 0, 0, 0, []));
                 merges.Add(new MergeScore("base", seed, task, BaseScore));
@@ -63,9 +67,9 @@ sealed record FakeResults
             }
             foreach (var method in At90.Keys)
             {
-                drops.Add(new DropPoint(method, 0, "dna", ModelKinds.Cpt, seed, CptLoss, 1));
+                drops.Add(new DropPoint(method, 0, "dna", ModelKinds.Cpt, seed, double.NaN, CptLoss, double.NaN, 1));
                 var loss = method == "dare_linear" ? CptLossAt90 : CptBaseLoss + 1;
-                drops.Add(new DropPoint(method, 0.9, "dna", ModelKinds.Cpt, seed, loss, (loss - CptBaseLoss) / (CptLoss - CptBaseLoss)));
+                drops.Add(new DropPoint(method, 0.9, "dna", ModelKinds.Cpt, seed, double.NaN, loss, double.NaN, (loss - CptBaseLoss) / (CptLoss - CptBaseLoss)));
             }
             deltas.Add(new DeltaSummary("dna", ModelKinds.Cpt, seed, 1000, CptDelta, 0, 0, 0, []));
             deltas.Add(new DeltaSummary("instruct", ModelKinds.Instruct, seed, 1000, FineTuneDelta, 0, 0, 0, []));

@@ -63,7 +63,8 @@ public class MergingExperimentTests
         Assert.NotNull(Assert.Single(a.Choices, c => c.Method == "task_arithmetic").TuneScore);
         Assert.Equal(["base", "instruct", "cpt", MergingAnalyzer.CombinedName], a.Combined.Select(c => c.Model));
         // p = 0 is the unpruned model for every method; the CPT model beats the base on its own domain.
-        foreach (var g in a.Drops.Where(d => d.DropRate == 0).GroupBy(d => d.Model)) Assert.Single(g.Select(d => d.Value).Distinct());
+        foreach (var g in a.Drops.Where(d => d.DropRate == 0).GroupBy(d => d.Model)) Assert.Single(g.Select(d => d.Loss).Distinct());
+        Assert.All(a.Drops.Where(d => d.DropRate == 0), d => Assert.Equal(1, d.LossKept, 12));
         Assert.True(a.Combined.Single(c => c.Model == "cpt").DomainLoss < a.Combined.Single(c => c.Model == "base").DomainLoss);
 
         Assert.Equal(Json(first.Analysis), Json(again.Analysis));
@@ -77,13 +78,13 @@ public class MergingExperimentTests
         var r = new FakeResults().Build();
         Assert.Equal(1 + 2 + 5, r.MergeTable().Rows.Count);   // base, two specialists, five methods
         Assert.Equal(3, r.DropTable().Rows.Count);
-        Assert.Equal(3, r.DeltaTable().Rows.Count);
+        Assert.Equal(4, r.DeltaTable().Rows.Count);   // two fine-tunes, the CPT and the instruction model
         Assert.Equal(4, r.CombinedTable().Rows.Count);
         Assert.Equal(2, r.CosineTable().Rows.Count);
         var drop = JsonNode.Parse(GenericChart.toFigureJson(r.DropRateChart()))!["data"]!.AsArray();
         Assert.Equal(["DARE (drop + rescale)", "DropOnly (no rescale)", "magnitude pruning", "base (no fine-tune)"],
             drop.Select(t => t!["name"]!.GetValue<string>()));
-        Assert.Equal(r.DropValue("dare_linear", 0.9).Mean, drop[0]!["y"]!.AsArray()[1]!.GetValue<double>(), 12);
+        Assert.Equal(r.DropScore("dare_linear", 0.9).Mean, drop[0]!["y"]!.AsArray()[1]!.GetValue<double>(), 12);
         var retained = JsonNode.Parse(GenericChart.toFigureJson(r.RetainedChart()))!["data"]!.AsArray();
         Assert.Equal(6, retained.Count);   // fine-tunes and CPT, three methods each
         var heat = JsonNode.Parse(GenericChart.toFigureJson(r.CosineHeatmap()))!["data"]!.AsArray();

@@ -38,8 +38,11 @@ public sealed class MergingAnalyzer
         using var domainSet = data.DomainEvalSet();
         using var generalSet = data.GeneralEvalSet();
 
+        var answerSets = data.Tasks.ToDictionary(t => t.Name, data.AnswerEvalSet);
+        using var ownsAnswerSets = new DisposableAll(answerSets.Values);
         bench.Load(@base);
         var baseTest = test.ToDictionary(kv => kv.Key, kv => bench.Score(kv.Value));
+        var baseAnswerLoss = answerSets.ToDictionary(kv => kv.Key, kv => bench.Loss(kv.Value));
         var baseDomainLoss = bench.Loss(domainSet);
 
         var drops = new List<DropPoint>();
@@ -58,8 +61,9 @@ public sealed class MergingAnalyzer
             log?.Invoke($"seed {seed}: drop rates");
             foreach (var task in data.Tasks)
                 drops.AddRange(DropSweep(bench, @base, fineTunes[task.Name], task.Name, ModelKinds.FineTune, seed,
-                    b => b.Score(test[task.Name]), baseTest[task.Name]));
-            drops.AddRange(DropSweep(bench, @base, cpt, data.DomainSetName, ModelKinds.Cpt, seed, b => b.Loss(domainSet), baseDomainLoss));
+                    b => (b.Score(test[task.Name]), b.Loss(answerSets[task.Name])), (baseTest[task.Name], baseAnswerLoss[task.Name])));
+            drops.AddRange(DropSweep(bench, @base, cpt, data.DomainSetName, ModelKinds.Cpt, seed,
+                b => (double.NaN, b.Loss(domainSet)), (double.NaN, baseDomainLoss)));
 
             log?.Invoke($"seed {seed}: deltas and cosine similarities");
             var vectors = data.Tasks.Select(t => (Name: t.Name, Kind: ModelKinds.FineTune, Weights: fineTunes[t.Name]))
@@ -127,15 +131,14 @@ public sealed class MergingAnalyzer
     public const string CombinedName = "instruct + cpt";
 
     IEnumerable<DropPoint> DropSweep(ModelBench bench, Dictionary<string, Tensor> @base, Dictionary<string, Tensor> model,
-        string name, string kind, long seed, Func<ModelBench, double> measure, double baseValue)
+        string name, string kind, long seed, Func<ModelBench, (double Score, double Loss)> measure, (double Score, double Loss) baseline)
     {
-        bench.Load(model);
-        var full = measure(bench);
-        double Retained(double v) => Math.Abs(full - baseValue) < 1e-12 ? double.NaN : (v - baseValue) / (full - baseValue);
+        var full = measure(bench.Load(model));
+        static double Kept(double v, double full, double @base) => Math.Abs(full - @base) < 1e-12 ? double.NaN : (v - @base) / (full - @base);
         foreach (var method in config.PruneMethods)
             foreach (var p in config.DropRates)
             {
-                double value;
+                (double Score, double Loss) value;
                 if (p == 0) value = full;
                 else
                 {
@@ -143,7 +146,8 @@ public sealed class MergingAnalyzer
                     using var thinned = new DisposableWeights(Merger.Merge(@base, [model], options));
                     value = measure(bench.Load(thinned.Weights));
                 }
-                yield return new DropPoint(method, p, name, kind, seed, value, Retained(value));
+                yield return new DropPoint(method, p, name, kind, seed, value.Score, value.Loss,
+                    Kept(value.Score, full.Score, baseline.Score), Kept(value.Loss, full.Loss, baseline.Loss));
             }
     }
 
@@ -172,6 +176,14 @@ public sealed class MergingAnalyzer
         Density = density,
         Seed = Seeding.Derive(seed, "merge:" + method),
     };
+
+    sealed class DisposableAll(IEnumerable<IDisposable> items) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var item in items) item.Dispose();
+        }
+    }
 
     /// <summary>Merged weights, disposed with the scope of a using.</summary>
     sealed class DisposableWeights(Dictionary<string, Tensor> weights) : IDisposable

@@ -10,21 +10,21 @@ public static class MergingCharts
     public static GenericChart DropRateChart(this MergingResult r)
     {
         var rates = r.Config.DropRates.Order().ToArray();
-        var series = r.Config.PruneMethods.Select(m => new Series(Label(m), rates, rates.Select(p => r.DropValue(m, p).Mean).ToArray())).ToList();
+        var series = r.Config.PruneMethods.Select(m => new Series(Label(m), rates, rates.Select(p => r.DropScore(m, p).Mean).ToArray())).ToList();
         var @base = r.MergeMean("base").Mean;
         series.Add(new Series("base (no fine-tune)", rates, rates.Select(_ => @base).ToArray()));
         return Charts.Curves(series, xTitle: "drop rate p", yTitle: "exact match on held-out items",
             title: $"Task score against drop rate ({r.Tasks.Count} tasks x {r.Seeds.Count} seeds)");
     }
 
-    /// <summary>The share of the gain over the base that survives each drop rate, fine-tunes against the CPT model.</summary>
+    /// <summary>The share of the loss gain over the base that survives each drop rate, fine-tunes against the CPT model.</summary>
     public static GenericChart RetainedChart(this MergingResult r)
     {
         var rates = r.Config.DropRates.Order().ToArray();
-        var series = new[] { (ModelKinds.FineTune, "fine-tunes"), (ModelKinds.Cpt, $"CPT ({r.Domain} loss)") }
+        var series = new[] { (ModelKinds.FineTune, "fine-tunes (answer loss)"), (ModelKinds.Cpt, $"CPT ({r.Domain} loss)") }
             .SelectMany(k => r.Config.PruneMethods.Select(m =>
-                new Series($"{k.Item2} · {Label(m)}", rates, rates.Select(p => r.DropRetained(m, p, k.Item1).Mean).ToArray())));
-        return Charts.Curves(series, xTitle: "drop rate p", yTitle: "share of the gain over the base kept",
+                new Series($"{k.Item2} · {Label(m)}", rates, rates.Select(p => r.DropLossKept(m, p, k.Item1).Mean).ToArray())));
+        return Charts.Curves(series, xTitle: "drop rate p", yTitle: "share of the loss gain over the base kept",
             title: "What dropping does to small (fine-tune) and large (CPT) deltas");
     }
 

@@ -50,11 +50,11 @@ public static class MergingClaims
         if (!r.Config.DropRates.Any(x => MergingResult.Same(x, p)))
             return Claim.Decide("dare-1", statement, paper, $"drop rate {p} not in the sweep", false, conclusive: false);
         var gain = r.SpecialistGain();
-        var full = r.DropValue(Dare, 0);
-        var dare = r.DropRetained(Dare, p);
+        var full = r.DropScore(Dare, 0);
+        var dare = r.DropScoreKept(Dare, p);
         var ablations = new[] { DropOnly, Magnitude }.Where(m => r.Config.PruneMethods.Contains(m)).ToList();
-        var ours = $"unpruned EM {full.Format()}; at p={F(p)} DARE {r.DropValue(Dare, p).Format()} (keeps {Pct(dare.Mean)} of the gain)"
-                   + string.Concat(ablations.Select(m => $", {m} {r.DropValue(m, p).Format()} (keeps {Pct(r.DropRetained(m, p).Mean)})"));
+        var ours = $"unpruned EM {full.Format()}; at p={F(p)} DARE {r.DropScore(Dare, p).Format()} (keeps {Pct(dare.Mean)} of the gain)"
+                   + string.Concat(ablations.Select(m => $", {m} {r.DropScore(m, p).Format()} (keeps {Pct(r.DropScoreKept(m, p).Mean)})"));
         if (!(gain.Mean >= s.MinGain))
             return Claim.Decide("dare-1", statement, paper, ours, false, conclusive: false,
                 note: $"the fine-tunes gained only {gain.Mean:0.000} exact match over the base (< {s.MinGain}): too little to judge");
@@ -74,13 +74,13 @@ public static class MergingClaims
     {
         var diffs = Paired(r.Drops(Dare, p), r.Drops(method, p));
         var d = Spread.Of(diffs);
-        var retained = r.DropRetained(method, p).Mean;
+        var retained = r.DropScoreKept(method, p).Mean;
         if (retained >= s.FallOffShare || d.Mean <= 0) return false;
         return d.Mean > Math.Max(s.Margin, 2 * d.StandardError) ? true : null;
     }
 
     static IEnumerable<double> Paired(IReadOnlyList<DropPoint> a, IReadOnlyList<DropPoint> b) =>
-        a.Join(b, x => (x.Model, x.Seed), y => (y.Model, y.Seed), (x, y) => x.Value - y.Value);
+        a.Join(b, x => (x.Model, x.Seed), y => (y.Model, y.Seed), (x, y) => x.Score - y.Score);
 
     /// <summary>(2) fine-tune deltas are small, CPT deltas larger, and high drop rates hurt the CPT model.</summary>
     public static Claim DeltaSizes(MergingResult r, MergingVerdictSettings s)
@@ -90,13 +90,13 @@ public static class MergingClaims
         var ft = r.MeanAbsDelta(ModelKinds.FineTune);
         var cpt = r.MeanAbsDelta(ModelKinds.Cpt);
         var p = s.DropRate;
-        var ftKept = r.DropRetained(Dare, p);
-        var cptKept = r.DropRetained(Dare, p, ModelKinds.Cpt);
+        var ftKept = r.DropLossKept(Dare, p);
+        var cptKept = r.DropLossKept(Dare, p, ModelKinds.Cpt);
         var inRange = ft.Mean >= PaperDeltaRange.Low && ft.Mean <= PaperDeltaRange.High;
         var ratio = cpt.Mean / ft.Mean;
         var ours = $"mean abs(delta): fine-tunes {ft.Format("0.0000")} ({(inRange ? "inside" : "outside")} the paper's range), CPT {cpt.Format("0.0000")} ({ratio:0.0}x); "
-                   + $"DARE p={F(p)} keeps {Pct(ftKept.Mean)} of the fine-tunes' gain, {Pct(cptKept.Mean)} of the CPT model's domain-loss gain";
-        var note = $"larger: >= {s.LargerFactor}x; hurts: the CPT model keeps at least {s.Margin} less of its gain than the fine-tunes";
+                   + $"DARE p={F(p)} keeps {Pct(ftKept.Mean)} of the fine-tunes' answer-loss gain and {Pct(cptKept.Mean)} of the CPT model's domain-loss gain";
+        var note = $"larger: >= {s.LargerFactor}x; hurts: the CPT model keeps at least {s.Margin} less of its loss gain than the fine-tunes keep of theirs";
         if (double.IsNaN(ratio) || double.IsNaN(cptKept.Mean) || double.IsNaN(ftKept.Mean))
             return Claim.Decide("dare-2", statement, paper, ours, false, conclusive: false, note: "a model gained nothing over the base: " + note);
         var larger = ratio >= s.LargerFactor;

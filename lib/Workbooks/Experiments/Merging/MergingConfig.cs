@@ -17,28 +17,34 @@ public sealed record MergingConfig
     public string Profile { get; init; } = "quick";
     public string Experiment { get; init; } = "merging";
     public IReadOnlyList<long> Seeds { get; init; } = [1, 2, 3];
-    public GptConfig Model { get; init; } = new() { ContextLength = 48, Layers = 3, Heads = 4, Width = 96 };
+    public GptConfig Model { get; init; } = new() { ContextLength = 48, Layers = 2, Heads = 4, Width = 128 };
     public string Tokenizer { get; init; } = "byte";
     public int BatchSize { get; init; } = 32;
     public string Device { get; init; } = "auto";
     /// <summary>Intra-op threads; 1 is fastest for tiny models on a busy CPU and keeps runs bit-identical.</summary>
     public int Threads { get; init; } = 1;
 
-    /// <summary>The base: general text with none of the tasks in it.</summary>
+    /// <summary>
+    /// The base: general text (prose, code, arithmetic, logs) with string-manipulation practice in its own
+    /// notation (copy, reverse, reverse-and-uppercase), none of it in the tasks' formats. As a pretrained
+    /// LLM knows arithmetic before it is fine-tuned on GSM8K, the base has abilities that fine-tuning
+    /// only has to point at a new format, which keeps fine-tuning deltas small.
+    /// </summary>
     public Stage Base { get; init; } = new(Steps: 800, LearningRate: 3e-3, Documents: 12_000, WarmupSteps: 40, WeightDecay: 0.1);
-    public IReadOnlyList<string> BaseDomains { get; init; } = ["domain:prose", "domain:code", "domain:arithmetic", "domain:logs"];
+    public IReadOnlyList<string> BaseDomains { get; init; } =
+        ["domain:prose", "domain:code", "domain:arithmetic", "domain:logs", "skills:copy", "skills:reverse", "skills:revup"];
     public long BaseSeed { get; init; } = 7;
 
     /// <summary>Exact-answer tasks by generator name, each fine-tuned on its own (ignored when <see cref="TasksSpec"/> is set).</summary>
-    public IReadOnlyList<string> Tasks { get; init; } = ["task:upper", "task:rev", "task:add"];
+    public IReadOnlyList<string> Tasks { get; init; } = ["task:upper", "task:rev", "task:sort"];
     /// <summary>
     /// Labelled items instead of the synthetic tasks, as a corpus spec: a JSONL file (or <c>sample:NAME</c>)
     /// whose items have "text", "prompt", "answer" and optionally "skill" naming the task. Each skill
     /// becomes a task, split into fine-tuning and held-out items.
     /// </summary>
     public string? TasksSpec { get; init; }
-    /// <summary>Fine-tuning: small learning rate and few steps, so that the delta stays small (the SFT regime).</summary>
-    public Stage FineTune { get; init; } = new(Steps: 150, LearningRate: 1e-3, Documents: 4_000, WarmupSteps: 10, WeightDecay: 0);
+    /// <summary>Fine-tuning on the answers only, at a small learning rate, so that the delta stays small (the SFT regime).</summary>
+    public Stage FineTune { get; init; } = new(Steps: 300, LearningRate: 3e-4, Documents: 8_000, WarmupSteps: 15, WeightDecay: 0);
 
     /// <summary>Continued pretraining on a new domain: longer and at a higher rate, so that its delta is larger.</summary>
     public string CptDomain { get; init; } = "domain:dna";
@@ -47,7 +53,7 @@ public sealed record MergingConfig
     /// <summary>The instruction fine-tune (claim 4), and the probe that needs both its format and the CPT domain.</summary>
     public string Instruct { get; init; } = "instruct";
     public string InstructProbe { get; init; } = "instruct:dna";
-    public Stage InstructTune { get; init; } = new(Steps: 150, LearningRate: 1e-3, Documents: 4_000, WarmupSteps: 10, WeightDecay: 0);
+    public Stage InstructTune { get; init; } = new(Steps: 300, LearningRate: 3e-4, Documents: 8_000, WarmupSteps: 15, WeightDecay: 0);
 
     /// <summary>Held-out items per task for the reported scores, and disjoint ones for tuning merge settings.</summary>
     public int TestItems { get; init; } = 200;
@@ -55,7 +61,7 @@ public sealed record MergingConfig
     /// <summary>Windows of held-out domain text for the CPT model's loss.</summary>
     public int DomainEvalWindows { get; init; } = 64;
 
-    public IReadOnlyList<double> DropRates { get; init; } = [0, 0.5, 0.7, 0.9, 0.95, 0.99];
+    public IReadOnlyList<double> DropRates { get; init; } = [0, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99];
     /// <summary>DARE (drop and rescale) and its two ablations, by merge-method name.</summary>
     public IReadOnlyList<string> PruneMethods { get; init; } = ["dare_linear", "drop_only", "magnitude_prune"];
 
@@ -65,8 +71,8 @@ public sealed record MergingConfig
         new("linear", [1.0], [null]),
         new("task_arithmetic", [0.5, 0.75, 1.0], [null]),
         new("ties", [0.75, 1.0], [0.2, 0.5]),
-        new("dare_linear", [0.5, 0.75, 1.0], [0.1, 0.3]),
-        new("dare_ties", [0.75, 1.0], [0.1, 0.3]),
+        new("dare_linear", [0.5, 0.75, 1.0], [0.3, 0.5, 0.7]),
+        new("dare_ties", [0.75, 1.0], [0.3, 0.5, 0.7]),
     ];
     /// <summary>
     /// Choose each method's lambda and density on the tuning items (never the test items); false takes
@@ -97,9 +103,9 @@ public sealed record MergingConfig
             BatchSize = 16,
             Base = new(Steps: 40, LearningRate: 3e-3, Documents: 1_000, WarmupSteps: 4, WeightDecay: 0.1),
             Tasks = ["task:upper", "task:rev"],
-            FineTune = new(Steps: 15, LearningRate: 1e-3, Documents: 300, WarmupSteps: 2, WeightDecay: 0),
+            FineTune = new(Steps: 15, LearningRate: 3e-4, Documents: 300, WarmupSteps: 2, WeightDecay: 0),
             Cpt = new(Steps: 25, LearningRate: 3e-3, Documents: 300, WarmupSteps: 2, WeightDecay: 0.1),
-            InstructTune = new(Steps: 15, LearningRate: 1e-3, Documents: 300, WarmupSteps: 2, WeightDecay: 0),
+            InstructTune = new(Steps: 15, LearningRate: 3e-4, Documents: 300, WarmupSteps: 2, WeightDecay: 0),
             TestItems = 24, TuneItems = 12, DomainEvalWindows = 8,
             DropRates = [0, 0.9],
             Merges = [new("linear", [1.0], [null]), new("task_arithmetic", [1.0], [null]), new("ties", [1.0], [0.5]),
@@ -116,10 +122,10 @@ public sealed record MergingConfig
             Model = new GptConfig { ContextLength = 64, Layers = 6, Heads = 8, Width = 256 },
             BatchSize = 64, Threads = 0,
             Base = new(Steps: 4_000, LearningRate: 1e-3, Documents: 80_000, WarmupSteps: 200, WeightDecay: 0.1),
-            Tasks = ["task:upper", "task:rev", "task:add", "task:sort", "task:count"],
-            FineTune = new(Steps: 600, LearningRate: 3e-4, Documents: 20_000, WarmupSteps: 30, WeightDecay: 0),
+            Tasks = ["task:upper", "task:rev", "task:sort", "task:count", "task:add"],
+            FineTune = new(Steps: 600, LearningRate: 1e-4, Documents: 20_000, WarmupSteps: 30, WeightDecay: 0),
             Cpt = new(Steps: 2_000, LearningRate: 1e-3, Documents: 30_000, WarmupSteps: 100, WeightDecay: 0.1),
-            InstructTune = new(Steps: 600, LearningRate: 3e-4, Documents: 20_000, WarmupSteps: 30, WeightDecay: 0),
+            InstructTune = new(Steps: 600, LearningRate: 1e-4, Documents: 20_000, WarmupSteps: 30, WeightDecay: 0),
             TestItems = 500, TuneItems = 200, DomainEvalWindows = 256,
             DeltaSample = 100_000,
             TasksSpec = tasksSpec,

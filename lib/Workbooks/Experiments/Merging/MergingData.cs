@@ -53,7 +53,7 @@ public sealed class MergingData
 
     public object TaskDescription(TaskSet task, long seed, MergingConfig.Stage stage) => new
     {
-        kind = "task", task = task.Description, documents = stage.Documents, seed, tokenizer = Tokenizer.Spec, batch = config.BatchSize,
+        kind = "task", loss = "answers", task = task.Description, documents = stage.Documents, seed, tokenizer = Tokenizer.Spec, batch = config.BatchSize,
     };
 
     public object CptDescription(long seed) => new
@@ -69,9 +69,16 @@ public sealed class MergingData
             config.BatchSize, config.Model.ContextLength, config.BaseSeed),
         [GeneralEvalSet()]);
 
+    /// <summary>Answer-only fine-tuning batches; the curve is the answer loss on the task's test items.</summary>
     public JobInputs TaskInputs(TaskSet task, long seed, MergingConfig.Stage stage) => new(
-        new RandomWindows(Stream(task.Train(seed, stage.Documents)), config.BatchSize, config.Model.ContextLength, seed),
-        [TextEvalSet(task.Name, task.Test), GeneralEvalSet()]);
+        new AnswerWindows(task.Train(seed, stage.Documents), Tokenizer, config.BatchSize, config.Model.ContextLength, seed),
+        [AnswerEvalSet(task), GeneralEvalSet()]);
+
+    /// <summary>The answer loss on a task's test items (fixed batches).</summary>
+    public EvalSet AnswerEvalSet(TaskSet task) => EvalSet.FromSource(task.Name,
+        new AnswerWindows(task.Test, Tokenizer, config.BatchSize, config.Model.ContextLength, ValidationSeed), AnswerEvalBatches);
+
+    const int AnswerEvalBatches = 4;
 
     public JobInputs CptInputs(long seed) => new(
         new RandomWindows(Stream(SyntheticCorpora.Get(config.CptDomain).Generate(config.Cpt.Documents, TaskSet.DataSeed(seed, "cpt:" + config.CptDomain))),
@@ -89,8 +96,6 @@ public sealed class MergingData
     public string DomainSetName => config.CptDomain.Replace("domain:", "", StringComparison.OrdinalIgnoreCase);
 
     public IReadOnlyList<(int[] Prompt, int[] Answer)> Items(IEnumerable<Document> documents) => ScoringItems.Encode(documents, Tokenizer);
-
-    EvalSet TextEvalSet(string name, IEnumerable<Document> documents) => WindowSet(name, documents);
 
     EvalSet WindowSet(string name, IEnumerable<Document> documents)
     {

@@ -9,12 +9,12 @@ public static class ModelKinds
 }
 
 /// <summary>
-/// One model's delta thinned at one drop rate by one method (p = 0: the model itself). For a fine-tune
-/// Value is the exact match on its task's test items; for the CPT model, the loss on held-out domain
-/// text. Retained is the share of the model's gain over the base that survives: (value - base) /
-/// (unpruned - base), NaN when the model gained nothing.
+/// One model's delta thinned at one drop rate by one method (p = 0: the model itself). Score is a
+/// fine-tune's exact match on its task's test items (NaN for the CPT model); Loss is the answer loss on
+/// those items, or the CPT model's loss on held-out domain text. The Kept fields are the share of the
+/// model's gain over the base that survives: (value - base) / (unpruned - base), NaN when it gained nothing.
 /// </summary>
-public sealed record DropPoint(string Method, double DropRate, string Model, string Kind, long Seed, double Value, double Retained);
+public sealed record DropPoint(string Method, double DropRate, string Model, string Kind, long Seed, double Score, double Loss, double ScoreKept, double LossKept);
 
 /// <summary>Magnitudes of a model's delta from the base; Sample is a seeded sample of |delta| (first seed only) for histograms.</summary>
 public sealed record DeltaSummary(string Model, string Kind, long Seed, long Count, double MeanAbs, double Rms, double MedianAbs, double MaxAbs, float[] Sample);

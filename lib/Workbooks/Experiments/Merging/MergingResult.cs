@@ -21,13 +21,21 @@ public sealed record MergingResult
     public IReadOnlyList<DropPoint> Drops(string method, double dropRate, string kind = ModelKinds.FineTune) =>
         Analysis.Drops.Where(d => d.Kind == kind && d.Method == method && Same(d.DropRate, dropRate)).ToList();
 
-    /// <summary>Exact match (fine-tunes) or domain loss (CPT) at a drop rate, over tasks and seeds.</summary>
-    public Spread DropValue(string method, double dropRate, string kind = ModelKinds.FineTune) =>
-        Spread.Of(Drops(method, dropRate, kind).Select(d => d.Value));
+    /// <summary>Exact match of the fine-tunes at a drop rate, over tasks and seeds.</summary>
+    public Spread DropScore(string method, double dropRate) =>
+        Spread.Of(Drops(method, dropRate).Select(d => d.Score));
 
-    /// <summary>Share of the gain over the base that survives the drop, over tasks and seeds.</summary>
-    public Spread DropRetained(string method, double dropRate, string kind = ModelKinds.FineTune) =>
-        Spread.Of(Drops(method, dropRate, kind).Select(d => d.Retained));
+    /// <summary>Share of the exact-match gain over the base that survives the drop, over tasks and seeds.</summary>
+    public Spread DropScoreKept(string method, double dropRate) =>
+        Spread.Of(Drops(method, dropRate).Select(d => d.ScoreKept));
+
+    /// <summary>Answer loss (fine-tunes) or domain loss (CPT) at a drop rate.</summary>
+    public Spread DropLoss(string method, double dropRate, string kind = ModelKinds.FineTune) =>
+        Spread.Of(Drops(method, dropRate, kind).Select(d => d.Loss));
+
+    /// <summary>Share of the loss gain over the base that survives the drop: comparable between fine-tunes and the CPT model.</summary>
+    public Spread DropLossKept(string method, double dropRate, string kind = ModelKinds.FineTune) =>
+        Spread.Of(Drops(method, dropRate, kind).Select(d => d.LossKept));
 
     /// <summary>Mean |delta| of every model of a kind, over models and seeds.</summary>
     public Spread MeanAbsDelta(string kind) => Spread.Of(Analysis.Deltas.Where(d => d.Kind == kind).Select(d => d.MeanAbs));

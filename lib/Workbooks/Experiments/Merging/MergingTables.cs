@@ -9,14 +9,14 @@ public static class MergingTables
 {
     public static DataFrame JobsTable(this MergingResult r) => Frames.FromRows(r.Jobs);
 
-    /// <summary>Drop rate by method: fine-tunes' exact match (kind fine-tune) or the CPT model's domain loss (kind cpt).</summary>
+    /// <summary>Drop rate by method: the fine-tunes' exact match (kind fine-tune) or the CPT model's domain loss (kind cpt).</summary>
     public static DataFrame DropTable(this MergingResult r, string kind = ModelKinds.FineTune)
     {
         var rates = r.Config.DropRates.Order().ToList();
         var columns = new List<DataFrameColumn> { new StringDataFrameColumn("method", r.Config.PruneMethods) };
         foreach (var p in rates)
             columns.Add(new StringDataFrameColumn($"p={p.ToString("0.##", CultureInfo.InvariantCulture)}",
-                r.Config.PruneMethods.Select(m => r.DropValue(m, p, kind).Format(kind == ModelKinds.Cpt ? "0.0000" : "0.000"))));
+                r.Config.PruneMethods.Select(m => kind == ModelKinds.Cpt ? r.DropLoss(m, p, kind).Format("0.0000") : r.DropScore(m, p).Format())));
         return new DataFrame(columns);
     }
 
