@@ -28,13 +28,16 @@ public class DataTests
     {
         using var dir = new TempDir();
         var path = Path.Combine(dir.Path, "notes.txt");
-        File.WriteAllText(path, string.Join("\n\n", Enumerable.Range(0, 60).Select(i => $"Paragraph {i}: " + new string((char)('a' + i % 26), 20 + i))));
+        // Every word is unique, so no two windows of the text are equal.
+        File.WriteAllText(path, string.Join("\n\n", Enumerable.Range(0, 60).Select(i => string.Join(" ", Enumerable.Range(0, 4 + i % 5).Select(k => $"w{i}x{k}")))));
         var data = CurriculumData.UserCorpus(path, Bytes, contextLength: 16, trainSequences: 40, validationSequences: 8, seed: 1);
         Assert.Equal("notes.txt", data.Name);
         Assert.StartsWith("notes.txt:sha256:", data.Source);
         Assert.Equal(40, data.Train.Count);
         Assert.InRange(data.Validation.Count, 1, 8);
         Assert.False(data.HasLevels);
+        // Held-out sequences are not trained on.
+        Assert.DoesNotContain(data.Train.Sequences, t => data.Validation.Sequences.Any(v => v.Tokens.SequenceEqual(t.Tokens)));
 
         File.AppendAllText(path, "\n\nOne more paragraph.");
         Assert.NotEqual(data.Source, CurriculumData.UserCorpus(path, Bytes, 16, 40, 8, 1).Source);

@@ -48,18 +48,23 @@ public static class CurriculumData
     }
 
     /// <summary>
-    /// A user corpus named as <see cref="CorpusSpec"/> reads it (a path, sample:NAME): a tenth of the documents held
-    /// out, the rest packed; when it holds more than <paramref name="trainSequences"/> sequences a seeded subset is
-    /// kept, when fewer the orderings pass over it more than once. Its source is the corpus's content identity.
+    /// A user corpus named as <see cref="CorpusSpec"/> reads it (a path, sample:NAME, synthetic:GENERATOR), packed
+    /// into sequences of which a seeded tenth (at most <paramref name="validationSequences"/>) is held out: a single
+    /// long text file works as well as many documents. When more than <paramref name="trainSequences"/> remain a
+    /// seeded subset is kept; when fewer, the orderings pass over them more than once. Its source is the corpus's
+    /// content identity.
     /// </summary>
     public static OrderingDataset UserCorpus(string spec, TextTokenizer tokenizer, int contextLength, int trainSequences, int validationSequences, int seed)
     {
         var (docs, identity) = new CorpusSpec(spec).Load();
-        var (train, validation) = DocumentSplit.TrainValidation(docs, 0.1, seed);
-        if (validation.Count == 0)
-            throw new ArgumentException($"{spec}: {docs.Count} document(s) is too few to hold some out for validation", nameof(spec));
-        var trainPool = Sample(CurriculumDocuments.Pack(train, tokenizer, contextLength), trainSequences, seed);
-        var validationPool = Sample(CurriculumDocuments.Pack(validation, tokenizer, contextLength), validationSequences, seed + 1);
+        var all = CurriculumDocuments.Pack(docs, tokenizer, contextLength);
+        if (all.Count < 2)
+            throw new ArgumentException($"{spec}: packs into {all.Count} sequence(s) of {contextLength + 1} tokens; at least 2 are needed to hold one out for validation", nameof(spec));
+        int held = Math.Clamp((int)Math.Round(all.Count * 0.1), 1, Math.Max(1, validationSequences));
+        var idx = Enumerable.Range(0, all.Count).ToArray();
+        SplitMix64.For(seed, "corpus-validation", 0).Shuffle(idx.AsSpan());
+        var validationPool = all.Subset(idx.Take(held).Order());
+        var trainPool = Sample(all.Subset(idx.Skip(held).Order()), trainSequences, seed);
         var name = spec.Contains(':') && !Path.IsPathRooted(spec) ? spec : Path.GetFileName(Path.TrimEndingDirectorySeparator(spec));
         return new OrderingDataset(name, identity, trainPool, validationPool);
     }
