@@ -49,6 +49,8 @@ public sealed record MergingConfig
     /// <summary>Continued pretraining on a new domain: longer and at a higher rate, so that its delta is larger.</summary>
     public string CptDomain { get; init; } = "domain:dna";
     public Stage Cpt { get; init; } = new(Steps: 400, LearningRate: 3e-3, Documents: 6_000, WarmupSteps: 20, WeightDecay: 0.1);
+    /// <summary>Share of the CPT documents drawn from the base's general text (replay), so that the CPT model keeps its general abilities.</summary>
+    public double CptReplay { get; init; } = 0.25;
 
     /// <summary>The instruction fine-tune (claim 4), and the probe that needs both its format and the CPT domain.</summary>
     public string Instruct { get; init; } = "instruct";
@@ -69,10 +71,10 @@ public sealed record MergingConfig
     public IReadOnlyList<MergeGrid> Merges { get; init; } =
     [
         new("linear", [1.0], [null]),
-        new("task_arithmetic", [0.5, 0.75, 1.0], [null]),
-        new("ties", [0.75, 1.0], [0.2, 0.5]),
-        new("dare_linear", [0.5, 0.75, 1.0], [0.3, 0.5, 0.7]),
-        new("dare_ties", [0.75, 1.0], [0.3, 0.5, 0.7]),
+        new("task_arithmetic", [0.5, 1.0], [null]),
+        new("ties", [1.0], [0.2, 0.5]),
+        new("dare_linear", [0.5, 1.0], [0.3, 0.5]),
+        new("dare_ties", [1.0], [0.3, 0.5]),
     ];
     /// <summary>
     /// Choose each method's lambda and density on the tuning items (never the test items); false takes
@@ -152,6 +154,7 @@ public sealed record MergingConfig
             Require(s.Steps > 0 && s.Documents > 0, name, $"needs positive steps and documents, got {s.Steps} steps, {s.Documents} documents");
             Require(s.LearningRate > 0 && s.WarmupSteps >= 0 && s.WarmupSteps <= s.Steps, name, $"needs a positive learning rate and 0 <= warmup <= steps, got {s}");
         }
+        Require(CptReplay is >= 0 and < 1, nameof(CptReplay), $"must be in [0, 1), got {CptReplay}");
         Require(TestItems > 0 && TuneItems > 0, nameof(TestItems), $"test and tune items must be positive, got {TestItems} and {TuneItems}");
         Require(DomainEvalWindows > 0, nameof(DomainEvalWindows), $"must be positive, got {DomainEvalWindows}");
         Require(DropRates.Count > 0 && DropRates.All(p => p is >= 0 and < 1), nameof(DropRates), "must hold rates in [0, 1)");

@@ -58,7 +58,8 @@ public sealed class MergingData
 
     public object CptDescription(long seed) => new
     {
-        kind = "domain", domain = config.CptDomain, documents = config.Cpt.Documents, seed, tokenizer = Tokenizer.Spec, batch = config.BatchSize,
+        kind = "domain", domain = config.CptDomain, replay = config.CptReplay, replayDomains = config.BaseDomains,
+        documents = config.Cpt.Documents, seed, tokenizer = Tokenizer.Spec, batch = config.BatchSize,
         validation = new { seed = ValidationSeed, windows = config.DomainEvalWindows },
     };
 
@@ -81,7 +82,7 @@ public sealed class MergingData
     const int AnswerEvalBatches = 4;
 
     public JobInputs CptInputs(long seed) => new(
-        new RandomWindows(Stream(SyntheticCorpora.Get(config.CptDomain).Generate(config.Cpt.Documents, TaskSet.DataSeed(seed, "cpt:" + config.CptDomain))),
+        new RandomWindows(Stream(CptCorpus().Generate(config.Cpt.Documents, TaskSet.DataSeed(seed, "cpt:" + config.CptDomain))),
             config.BatchSize, config.Model.ContextLength, seed),
         [DomainEvalSet(), GeneralEvalSet()]);
 
@@ -103,6 +104,11 @@ public sealed class MergingData
         var batches = new EvalBatches(tokens, config.BatchSize, config.Model.ContextLength, config.DomainEvalWindows);
         return new EvalSet(name, batches.All().ToList());
     }
+
+    /// <summary>The new domain, with a share of the base's general text replayed when CptReplay > 0.</summary>
+    SyntheticGenerator CptCorpus() => config.CptReplay > 0
+        ? new MixtureGenerator("cpt", [SyntheticCorpora.Get(config.CptDomain), Mixture()], [1 - config.CptReplay, config.CptReplay])
+        : SyntheticCorpora.Get(config.CptDomain);
 
     MixtureGenerator Mixture() => new("general", config.BaseDomains.Select(SyntheticCorpora.Get));
 
