@@ -17,14 +17,16 @@ public class RepetitionAnalysisTests
     ];
 
     internal static List<RepetitionRun> Grid((string Size, long Params, DataConstrainedLaw Law)[] world, int seeds, double noise = 0.0005,
-        Func<double, double>? dropoutEffect = null)
+        Func<double, double>? dropoutEffect = null, double seedEffect = 0)
     {
         var rng = new Random(42);
-        double Noisy(double x) => x * (1 + noise * (rng.NextDouble() * 2 - 1));
         var runs = new List<RepetitionRun>();
         foreach (var (size, p, law) in world)
         for (var seed = 0; seed < seeds; seed++)
         {
+            // A seed's initialisation and data draw move all of its runs together (as on real hardware).
+            var common = 1 + seedEffect * (seed % 3 - 1);
+            double Noisy(double x) => x * common * (1 + noise * (rng.NextDouble() * 2 - 1));
             foreach (var e in Epochs)
             {
                 var u = Budget / e;
@@ -60,6 +62,36 @@ public class RepetitionAnalysisTests
         Assert.InRange(a.Fit!.Law.RStar, 15.4 / 1.3, 15.4 * 1.3);
         Assert.Equal(3, a.RStarPerSeed!.Count + a.RStarPerSeed.Failed);
         Assert.Contains("R* = ", v.Claims.Single(c => c.Id == "r-star").Ours);
+    }
+
+    [Fact]
+    public void Seed_effects_shared_by_a_seeds_runs_cancel_in_the_per_seed_comparison()
+    {
+        // Each seed shifts all its runs by +-4%, ten times the paper's 4-epoch cost: comparing means over
+        // seeds would drown every claim; comparing each seed with itself does not.
+        var a = new RepetitionAnalysis(Grid(PaperWorld, seeds: 3, seedEffect: 0.04), Budget);
+        var ref4 = a.Degradation("d128").Single(p => p.Epochs == 4);
+        Assert.InRange(ref4.Relative, 0.001, 0.008);
+        Assert.True(ref4.StdErr <= RepetitionAnalysis.NoiseFloor + 1e-12, $"per-seed standard error {ref4.StdErr}");
+        var unpairedSe = Math.Sqrt(2) * a.Ladder("d128").Single(x => x.Epochs == 4).StdErr / a.Ladder("d128").Single(x => x.Epochs == 4).MeanHeldOut;
+        Assert.True(unpairedSe > 0.01, $"the seeds' spread of means is {unpairedSe}");
+        Assert.All(a.Verdict().Claims.Take(3), c => Assert.Equal(Outcome.Held, c.Outcome));
+    }
+
+    [Fact]
+    public void Paired_comparison_uses_common_seeds_and_floors_its_error()
+    {
+        var x = new Dictionary<int, double> { [0] = 2.2, [1] = 2.4, [2] = 2.0, [7] = 9.0 };
+        var y = new Dictionary<int, double> { [0] = 2.0, [1] = 2.2, [2] = 1.9 };
+        var (mean, se) = RepetitionAnalysis.Paired(x, y, (p, q) => p - q);
+        Assert.Equal((0.2 + 0.2 + 0.1) / 3, mean, 12);
+        var sd = Math.Sqrt((2 * Math.Pow(0.2 - mean, 2) + Math.Pow(0.1 - mean, 2)) / 2);
+        Assert.Equal(sd / Math.Sqrt(3), se, 12);
+        Assert.Equal((0.2, RepetitionAnalysis.NoiseFloor), RepetitionAnalysis.Paired(
+            new Dictionary<int, double> { [0] = 2.2 }, new Dictionary<int, double> { [0] = 2.0 }, (p, q) => Math.Round(p - q, 12)));
+        // No seed in common: compare the means.
+        var (m, e) = RepetitionAnalysis.Paired(new Dictionary<int, double> { [1] = 3 }, new Dictionary<int, double> { [2] = 2 }, (p, q) => p - q);
+        Assert.Equal((1.0, RepetitionAnalysis.NoiseFloor), (m, e));
     }
 
     [Fact]

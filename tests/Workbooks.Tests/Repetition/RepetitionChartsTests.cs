@@ -7,8 +7,12 @@ namespace Workbooks.Tests.Repetition;
 
 public class RepetitionChartsTests
 {
-    // Budget 1024 x 16 x 64 = 2^20 tokens, the synthetic world's budget; default sizes d64/d128/d192.
-    static readonly RepetitionConfig Config = new() { Steps = 1024, BatchSize = 16, ContextLength = 64 };
+    // Budget 1024 x 16 x 64 = 2^20 tokens and the sizes of the synthetic world.
+    static readonly RepetitionConfig Config = new()
+    {
+        Steps = 1024, BatchSize = 16, ContextLength = 64,
+        Sizes = [new("d64", 64, 2, 2), new("d128", 128, 2, 4), new("d192", 192, 2, 6)], ReferenceSize = "d128",
+    };
 
     static RepetitionResult Result()
     {

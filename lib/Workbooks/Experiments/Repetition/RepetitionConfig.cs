@@ -27,21 +27,25 @@ public sealed record RepetitionArm(ArmKind Kind, string Size, int Epochs, long B
 /// </summary>
 public sealed partial record RepetitionConfig
 {
-    /// <summary>Corpus files (.txt/.jsonl/.parquet) or a folder of .txt; empty: the data-samples domain corpora.</summary>
+    /// <summary>Corpus files (.txt/.jsonl/.parquet) or a folder of .txt; empty: generated documents, or the data-samples domain corpora when <see cref="GeneratedDocumentsPerDomain"/> is 0.</summary>
     public IReadOnlyList<string> Corpus { get; init; } = [];
-    /// <summary>When positive, generate this many documents per synthetic domain instead of reading files (for budgets beyond data-samples).</summary>
-    public int GeneratedDocumentsPerDomain { get; init; }
+    /// <summary>
+    /// When positive, generate this many documents per synthetic domain instead of reading files: one epoch
+    /// of the default budget needs more unique text than the 300 documents per domain in data-samples.
+    /// </summary>
+    public int GeneratedDocumentsPerDomain { get; init; } = 2000;
     public string Tokenizer { get; init; } = "byte";
     /// <summary>Fraction of the documents held out (chosen by <see cref="DataSeed"/>); the same set scores every run.</summary>
     public double HeldOutFraction { get; init; } = 0.1;
     public long DataSeed { get; init; } = 1234;
 
     public int ContextLength { get; init; } = 64;
-    public int BatchSize { get; init; } = 16;
+    public int BatchSize { get; init; } = 32;
     /// <summary>Optimizer steps of a full-budget run; the budget is Steps x BatchSize x ContextLength tokens.</summary>
-    public int Steps { get; init; } = 128;
+    public int Steps { get; init; } = 256;
     public IReadOnlyList<int> Epochs { get; init; } = [1, 2, 4, 8, 16, 32];
-    public IReadOnlyList<ModelSize> Sizes { get; init; } = [new("d64", 64, 2, 2), new("d128", 128, 2, 4), new("d192", 192, 2, 6)];
+    /// <summary>Two layers from 32 to 128 wide: the widths differ fourfold, the parameter counts more than tenfold.</summary>
+    public IReadOnlyList<ModelSize> Sizes { get; init; } = [new("d32", 32, 2, 2), new("d64", 64, 2, 2), new("d128", 128, 2, 4)];
     /// <summary>The size the fit, claim 1 and the dropout arms use (null: the middle size).</summary>
     public string? ReferenceSize { get; init; }
     /// <summary>Seeds of the reference size; other sizes use the first <see cref="SeedsPerOtherSize"/> of them.</summary>

@@ -2,12 +2,15 @@ namespace Workbooks.Experiments.Repetition;
 
 public sealed partial record RepetitionConfig
 {
-    /// <summary>Presets: smoke (CI, seconds), quick (a laptop CPU, minutes), full (one GPU, a generated corpus large enough for its budget).</summary>
+    /// <summary>
+    /// Presets: smoke (CI, seconds, on the data-samples files), quick (the defaults: about 9 minutes on 2 CPU
+    /// cores), full (one GPU, larger models and budget).
+    /// </summary>
     public static RepetitionConfig For(Profile profile) => profile.Kind switch
     {
         ProfileKind.Smoke => new()
         {
-            ContextLength = 32, BatchSize = 8, Steps = 16, Epochs = [1, 2, 4, 8],
+            GeneratedDocumentsPerDomain = 0, ContextLength = 32, BatchSize = 8, Steps = 16, Epochs = [1, 2, 4, 8],
             Sizes = [new("d32", 32, 1, 2), new("d48", 48, 1, 2)], ReferenceSize = "d48",
             Seeds = [0], SeedsPerOtherSize = 1, Dropouts = [0.1], DropoutEpochs = [8],
             HeldOutBatches = 2, TrainEvalBatches = 1, Threads = 1,
