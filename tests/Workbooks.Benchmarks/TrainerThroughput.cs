@@ -26,17 +26,18 @@ static class TrainerThroughput
         int batch = o.Int("batch", 16), steps = o.Int("steps", 20), warmup = o.Int("warmup", 3), repeats = o.Int("repeats", 3);
         var deviceName = o.String("device", "cpu");
         var threads = o.Int("threads", 0);
+        var optimizerName = o.String("optimizer", Optimizers.FlatAdamW);
         o.EnsureAllUsed();
 
         TorchRuntime.EnsureLoaded();
         TorchRuntime.SetThreads(threads);
         var device = TorchRuntime.Device(deviceName);
-        var batches = RandomBatches(gpt, batch, warmup + steps, seed: 1);
+        var batches = BatchList.Random(gpt.VocabSize, batch, gpt.ContextLength, warmup + steps, seed: 1);
         long parameters;
         using (var probe = new Gpt(gpt)) parameters = probe.ParameterCount();
 
         Console.WriteLine($"GPT d{gpt.Width} L{gpt.Layers} H{gpt.Heads} T{gpt.ContextLength} V{gpt.VocabSize}, batch {batch}, " +
-                          $"{parameters / 1e6:F2}M parameters; device {device}, {torch.get_num_threads()} threads, fp32");
+                          $"{parameters / 1e6:F2}M parameters; device {device}, {torch.get_num_threads()} threads, fp32, trainer optimizer {optimizerName}");
         Console.WriteLine($"{steps} timed steps after {warmup} warmup steps, {repeats} repeats, alternating order");
         Console.WriteLine();
 
@@ -45,8 +46,8 @@ static class TrainerThroughput
         for (int r = 0; r < repeats; r++)
         {
             // Alternate which loop runs first, so neither always gets the warmer (or busier) machine.
-            if (r % 2 == 0) { bare.Add(Bare(gpt, batches, device, warmup)); lib.Add(Library(gpt, batches, device, deviceName, warmup)); }
-            else { lib.Add(Library(gpt, batches, device, deviceName, warmup)); bare.Add(Bare(gpt, batches, device, warmup)); }
+            if (r % 2 == 0) { bare.Add(Bare(gpt, batches, device, warmup)); lib.Add(Library(gpt, batches, device, deviceName, warmup, optimizerName)); }
+            else { lib.Add(Library(gpt, batches, device, deviceName, warmup, optimizerName)); bare.Add(Bare(gpt, batches, device, warmup)); }
             Console.WriteLine($"  repeat {r + 1}: bare {bare[^1],10:N0} tok/s   trainer {lib[^1],10:N0} tok/s");
         }
 
@@ -54,19 +55,19 @@ static class TrainerThroughput
         Console.WriteLine();
         var rows = new[]
         {
-            ("bare TorchSharp loop", Median(bare)),
-            ("Workbooks Trainer", Median(lib)),
+            ("bare TorchSharp loop", BatchList.Median(bare)),
+            ("Workbooks Trainer", BatchList.Median(lib)),
         };
         Console.WriteLine($"| {"loop",-22} | {"tokens/s (median)",17} | {"ms/step",8} |");
         Console.WriteLine($"|{new string('-', 24)}|{new string('-', 19)}|{new string('-', 10)}|");
         foreach (var (label, tps) in rows)
             Console.WriteLine($"| {label,-22} | {tps,17:N0} | {1000 * tokensPerStep / tps,8:F1} |");
         Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trainer / bare = {Median(lib) / Median(bare):F3}"));
-        foreach (var (x, y) in batches) { x.Dispose(); y.Dispose(); }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trainer / bare = {BatchList.Median(lib) / BatchList.Median(bare):F3}"));
+        BatchList.Dispose(batches);
     }
 
-    static double Bare(GptConfig gpt, List<(Tensor, Tensor)> batches, Device device, int warmup)
+    static double Bare(GptConfig gpt, List<(Tensor Input, Tensor Target)> batches, Device device, int warmup)
     {
         Seeding.Seed(0);
         using var model = new Gpt(gpt);
@@ -91,14 +92,14 @@ static class TrainerThroughput
         return (batches.Count - warmup) * (double)batches[0].Item1.numel() / clock.Elapsed.TotalSeconds;
     }
 
-    static double Library(GptConfig gpt, List<(Tensor, Tensor)> batches, Device device, string deviceName, int warmup)
+    static double Library(GptConfig gpt, List<(Tensor Input, Tensor Target)> batches, Device device, string deviceName, int warmup, string optimizerName)
     {
         Seeding.Seed(0);
         using var model = new Gpt(gpt);
         var config = new TrainConfig
         {
             Steps = batches.Count, Schedule = new ConstantLr(1e-3), WeightDecay = 0.1, GradClip = 1.0,
-            Device = deviceName, EvalAtStart = false, EvalAtEnd = false, CheckpointAtEnd = false,
+            Device = deviceName, Optimizer = optimizerName, EvalAtStart = false, EvalAtEnd = false, CheckpointAtEnd = false,
         };
         var trainer = new Trainer(model, new ListSource(batches), config);
         // Time between the end of the warmup steps and the end of the run, as for the bare loop.
@@ -106,30 +107,5 @@ static class TrainerThroughput
         trainer.OnStep += s => { if (s.Step == warmup) start = s.Elapsed; end = s.Elapsed; };
         trainer.Run();
         return (batches.Count - warmup) * (double)batches[0].Item1.numel() / (end - start).TotalSeconds;
-    }
-
-    static List<(Tensor, Tensor)> RandomBatches(GptConfig gpt, int batch, int count, long seed)
-    {
-        using var generator = new Generator((ulong)seed);
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            var tokens = randint(0, gpt.VocabSize, [batch, gpt.ContextLength + 1], dtype: int64, generator: generator);
-            var pair = (tokens[.., ..^1].contiguous(), tokens[.., 1..].contiguous());
-            tokens.Dispose();
-            return pair;
-        }).ToList();
-    }
-
-    static double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
-
-    /// <summary>Serves a fixed list of batches in order (they stay owned by the list).</summary>
-    sealed class ListSource(List<(Tensor, Tensor)> batches) : IBatchSource
-    {
-        int next;
-        public int BatchSize => (int)batches[0].Item1.shape[0];
-        public int ContextLength => (int)batches[0].Item1.shape[1];
-        public (Tensor Input, Tensor Target) Next() => batches[next++ % batches.Count];
-        public byte[] SaveState() => BitConverter.GetBytes(next);
-        public void LoadState(byte[] state) => next = BitConverter.ToInt32(state);
     }
 }

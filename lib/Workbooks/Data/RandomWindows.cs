@@ -47,22 +47,7 @@ public sealed class RandomWindows : IBatchSource
 
     string Tag => $"RandomWindows/1 n={tokens.Length} B={BatchSize} T={ContextLength}";
 
-    public byte[] SaveState() => SourceState.Write(Tag, w =>
-    {
-        w.Write(Step);
-        foreach (var s in random.GetState()) w.Write(s);
-    });
+    public byte[] SaveState() => SourceState.WriteStepAndRandom(Tag, Step, random);
 
-    public void LoadState(byte[] state)
-    {
-        long step = 0;
-        var words = new ulong[4];
-        SourceState.Read(state, Tag, r =>
-        {
-            step = r.ReadInt64();
-            for (var i = 0; i < 4; i++) words[i] = r.ReadUInt64();
-        });
-        random = SeededRandom.FromState(words);
-        Step = step;
-    }
+    public void LoadState(byte[] state) => (Step, random) = SourceState.ReadStepAndRandom(state, Tag);
 }

@@ -35,4 +35,23 @@ internal static class SourceState
             throw new ArgumentException($"State for '{tag}' is truncated.", nameof(state), e);
         }
     }
+
+    /// <summary>The state of a source that is only a step count and a random generator.</summary>
+    public static byte[] WriteStepAndRandom(string tag, long step, SeededRandom random) => Write(tag, w =>
+    {
+        w.Write(step);
+        foreach (var word in random.GetState()) w.Write(word);
+    });
+
+    public static (long Step, SeededRandom Random) ReadStepAndRandom(byte[] state, string tag)
+    {
+        long step = 0;
+        var words = new ulong[4];
+        Read(state, tag, r =>
+        {
+            step = r.ReadInt64();
+            for (var i = 0; i < words.Length; i++) words[i] = r.ReadUInt64();
+        });
+        return (step, SeededRandom.FromState(words));
+    }
 }

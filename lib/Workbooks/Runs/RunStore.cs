@@ -175,7 +175,7 @@ public sealed class RunStore : IDisposable
     });
 
     /// <summary>The run's artifact folder (created if missing). What goes in it is the caller's: write with
-    /// <see cref="AtomicFile"/>.</summary>
+    /// <see cref="IO.AtomicFile"/>.</summary>
     public string ArtifactDirectory(string runId)
     {
         if (!Guid.TryParse(runId, out _))

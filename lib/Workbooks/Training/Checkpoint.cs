@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
 using TorchSharp.PyBridge;
+using Workbooks.IO;
 using Workbooks.Torch;
 using static TorchSharp.torch;
 

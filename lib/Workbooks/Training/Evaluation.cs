@@ -18,7 +18,7 @@ public static class Evaluation
         foreach (var (input, target) in Take(batches, maxBatches))
         {
             using var scope = NewDisposeScope();
-            var loss = model.Loss(input.to(device), target.to(device)).item<float>();
+            var loss = MixedPrecision.Loss(model, input.to(device), target.to(device)).item<float>();
             sum += (double)loss * target.numel();
             tokens += target.numel();
         }
@@ -42,7 +42,7 @@ public static class Evaluation
         foreach (var (input, target) in Take(batches, maxBatches))
         {
             using var scope = NewDisposeScope();
-            var per = model.LossPerSample(input.to(device), target.to(device)).to(float32).cpu();
+            var per = MixedPrecision.LossPerSample(model, input.to(device), target.to(device)).to(float32).cpu();
             result.AddRange(per.data<float>().ToArray());
         }
         return result.ToArray();

@@ -21,6 +21,19 @@ public sealed record TrainConfig
     public double Beta2 { get; init; } = 0.95;
     public double Eps { get; init; } = 1e-8;
 
+    /// <summary>
+    /// "adamw-flat" (<see cref="FlatAdamW"/>: parameters and gradients in one buffer, a handful of
+    /// whole-buffer operations a step) or "adamw" (TorchSharp's per-parameter AdamW). Same update,
+    /// equal within float rounding; their checkpoints' optimizer states are not interchangeable.
+    /// </summary>
+    public string Optimizer { get; init; } = Optimizers.FlatAdamW;
+
+    /// <summary>
+    /// "fp32", or "bf16": forward and backward in bf16, master weights, gradients for the update and
+    /// optimizer state in fp32 (<see cref="MixedPrecision"/>; needs "adamw-flat").
+    /// </summary>
+    public string Precision { get; init; } = MixedPrecision.Fp32;
+
     /// <summary>Maximum global gradient norm; 0 turns clipping off.</summary>
     public double GradClip { get; init; } = 1.0;
 
@@ -61,6 +74,12 @@ public sealed record TrainConfig
         Require(Beta1 is >= 0 and < 1, nameof(Beta1), $"must be in [0, 1), got {Beta1}");
         Require(Beta2 is >= 0 and < 1, nameof(Beta2), $"must be in [0, 1), got {Beta2}");
         Require(Eps > 0, nameof(Eps), $"must be > 0, got {Eps}");
+        Require(Optimizers.Names.Contains(Optimizer), nameof(Optimizer),
+            $"must be one of {string.Join(", ", Optimizers.Names)}, got '{Optimizer}'");
+        Require(MixedPrecision.Names.Contains(Precision), nameof(Precision),
+            $"must be one of {string.Join(", ", MixedPrecision.Names)}, got '{Precision}'");
+        Require(Precision == MixedPrecision.Fp32 || Optimizer == Optimizers.FlatAdamW, nameof(Precision),
+            $"'{Precision}' keeps fp32 master weights in the flat optimizer: it needs Optimizer = \"{Optimizers.FlatAdamW}\", got '{Optimizer}'");
         Require(GradClip >= 0, nameof(GradClip), $"must be >= 0 (0 turns clipping off), got {GradClip}");
         Require(EvalInterval >= 0, nameof(EvalInterval), $"must be >= 0, got {EvalInterval}");
         Require(EvalBatches >= 0, nameof(EvalBatches), $"must be >= 0, got {EvalBatches}");

@@ -89,10 +89,11 @@ public sealed class Trainer
                 throw new InvalidDataException($"Checkpoint '{checkpoint.Path}' has no optimizer state ({Checkpoint.OptimizerFile}).");
             using var stream = new MemoryStream(checkpoint.ReadFile(Checkpoint.OptimizerFile), writable: false);
             try { optimizer.LoadState(stream); }
-            catch (Exception e) when (e is not InvalidDataException)
+            catch (Exception e)
             {
                 throw new InvalidDataException(
-                    $"The optimizer state in '{Path.Combine(checkpoint.Path, Checkpoint.OptimizerFile)}' does not fit this model's optimizer: {e.Message}", e);
+                    $"The optimizer state in '{Path.Combine(checkpoint.Path, Checkpoint.OptimizerFile)}' (written by " +
+                    $"{checkpoint.Manifest.Optimizer}) does not fit this run's optimizer, {optimizer.Name}: {e.Message}", e);
             }
         }
         if (start == Start.Resume)
@@ -180,11 +181,11 @@ public sealed class Trainer
             optimizer.ZeroGrad();
             Tensor? perSample = null;
             Tensor lossTensor;
-            if (feedback is null) lossTensor = model.Loss(input, target);
+            if (feedback is null) lossTensor = MixedPrecision.Loss(model, input, target);
             else
             {
                 // Per-sequence losses from the same forward pass; their mean is the loss to minimise.
-                perSample = model.LossPerSample(input, target);
+                perSample = MixedPrecision.LossPerSample(model, input, target);
                 lossTensor = perSample.mean();
             }
             lossTensor.backward();
@@ -193,7 +194,9 @@ public sealed class Trainer
             double? gradNorm = null;
             if (config.GradClip > 0)
             {
-                var norm = GradientClipping.ClipGlobalNorm(parameters, config.GradClip);
+                var norm = optimizer is IClipsGradients own
+                    ? own.ClipGradNorm(config.GradClip)
+                    : GradientClipping.ClipGlobalNorm(parameters, config.GradClip);
                 if (!double.IsFinite(norm)) Diverged(step + 1, "gradient norm", norm);
                 gradNorm = norm;
             }
@@ -279,7 +282,9 @@ public sealed class Trainer
             using (var scope = NewDisposeScope())
                 Checkpoint.Write(path, manifest, new Dictionary<string, Action<Stream>>
                 {
-                    [Checkpoint.ModelFile] = s => model.save_safetensors(s, leaveOpen: true),
+                    [Checkpoint.ModelFile] = optimizer is IMasterWeights master
+                        ? master.SaveWeights
+                        : s => model.save_safetensors(s, leaveOpen: true),
                     [Checkpoint.OptimizerFile] = optimizer.SaveState,
                     [Checkpoint.RngFile] = s => s.Write(rng),
                     [Checkpoint.DataFile] = s => s.Write(data),

@@ -137,7 +137,7 @@ public class RunCacheTests
             seenId = ctx.RunId;
             Assert.Equal(RunStatus.Running, ctx.Store.Get(ctx.RunId)!.Status);
             file = Path.Combine(ctx.ArtifactDirectory, "report.txt");
-            AtomicFile.WriteAllText(file, "ok");
+            Workbooks.IO.AtomicFile.WriteAllText(file, "ok");
             ctx.Log(5, 640, ("loss", 2.0), ("lr", 1e-3));
             return 42;
         });

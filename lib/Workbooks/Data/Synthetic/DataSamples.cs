@@ -1,5 +1,5 @@
 using System.Text;
-using Workbooks.Runs;
+using Workbooks.IO;
 
 namespace Workbooks.Data.Synthetic;
 

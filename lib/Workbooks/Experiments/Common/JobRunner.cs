@@ -88,6 +88,7 @@ public sealed class JobRunner : IDisposable
         var data = inputs();
         var config = job.Train with { CheckpointDirectory = Path.Combine(ctx.ArtifactDirectory, CheckpointFolder) };
         using var model = NewModel(job.Model, job.Train.Seed);
+        data.OnModel?.Invoke(model);
         var trainer = new Trainer(model, data.Train, config, data.Evals);
         if (Progress is { } progress) trainer.OnProgress += p => progress(job, p);
 

@@ -40,4 +40,7 @@ public sealed record JobInputs(Data.IBatchSource Train, IReadOnlyList<EvalSet> E
 {
     /// <summary>Scores computed on the final model (accuracy, per-task exact match), stored with the result.</summary>
     public Func<Gpt, IReadOnlyDictionary<string, double>>? FinalMetrics { get; init; }
+
+    /// <summary>Called with the freshly initialised model before training: for data orders that score data with the model being trained (curricula).</summary>
+    public Action<Gpt>? OnModel { get; init; }
 }

@@ -1,4 +1,4 @@
-namespace Workbooks.Training;
+namespace Workbooks.IO;
 
 /// <summary>
 /// Writes a directory so that it appears complete or not at all: the content goes into a hidden

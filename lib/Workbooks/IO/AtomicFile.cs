@@ -1,4 +1,4 @@
-namespace Workbooks.Runs;
+namespace Workbooks.IO;
 
 /// <summary>
 /// Writes files so that readers see either the old content or the complete new one, never a part:

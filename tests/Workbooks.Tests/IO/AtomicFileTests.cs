@@ -1,6 +1,7 @@
-using Workbooks.Runs;
+using Workbooks.IO;
+using Workbooks.Tests.Runs;
 
-namespace Workbooks.Tests.Runs;
+namespace Workbooks.Tests.IO;
 
 public class AtomicFileTests
 {

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Globalization;
+using Workbooks.Data.Curriculum;
+using Workbooks.Data.Synthetic;
+using Workbooks.Data.Tokenization;
+using Workbooks.Experiments.Common;
+using Workbooks.Models;
+using Workbooks.Training;
+
+namespace Workbooks.Experiments.Curriculum;
+
+/// <summary>
+/// The curriculum experiment: orderings by several difficulty measures, Skill-it against uniform on skills with
+/// prerequisites, and loss-based reweighting against uniform, every arm at equal token budgets over several seeds,
+/// each arm a <see cref="TrainingJob"/> replayed from the run store when it already ran.
+/// </summary>
+public static class CurriculumExperiment
+{
+    public const string Experiment = "curriculum";
+    /// <summary>The data is fixed across seeds; seeds vary the initial weights and the orders' randomness.</summary>
+    public const int DataSeed = 7;
+    const string Validation = "validation";
+    const string Target = "target";
+    const string Accuracy = "accuracy/target";
+    const string MixturePrefix = "mixture/";
+
+    /// <summary>What names a data set exactly, for the run store's hash.</summary>
+    public sealed record DatasetKey(string Name, string Source, string Tokenizer, int ContextLength, int TrainSequences, int ValidationSequences, int Seed);
+
+    /// <summary>What names an arm's data exactly: the data set, the arm, its order's parameters and the reference model it uses.</summary>
+    public sealed record ArmData(string Part, DatasetKey Dataset, string Arm, string Parameters, string? Reference = null);
+
+    public static CurriculumResult Run(CurriculumConfig config, JobRunner runner, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(runner);
+        if (config.Seeds.Count == 0) throw new ArgumentException("CurriculumConfig.Seeds is empty; give at least one seed (three for the claims)", nameof(config));
+        var clock = Stopwatch.StartNew();
+        var tokenizer = Tokenizers.Create(config.Tokenizer);
+        var model = config.Model with { VocabSize = tokenizer.VocabSize };
+        model.Validate();
+        int context = model.ContextLength, trainSequences = config.Steps * config.BatchSize;
+
+        var runs = new List<ArmRun>();
+        var agreement = new List<DifficultyAgreement>();
+        IReadOnlyList<string> skillNames = [];
+        var datasets = config.GradedCorpora
+            .Select(g => CurriculumData.Graded(g, tokenizer, context, trainSequences, config.ValidationSequences, DataSeed)).ToList();
+        if (config.CorpusPath is { } corpus)
+            datasets.Add(CurriculumData.UserCorpus(corpus, tokenizer, context, trainSequences, config.ValidationSequences, DataSeed));
+
+        foreach (var data in datasets)
+        {
+            var key = new DatasetKey(data.Name, data.Source, tokenizer.Spec, context, trainSequences, config.ValidationSequences, DataSeed);
+            var (scores, reference) = Difficulties(config, model, runner, data, key, cancellation);
+            agreement.Add(Agreement(data.Name, scores));
+            foreach (var arm in config.OrderingArms)
+            {
+                if (CurriculumArms.Measure(arm) is { } m && !scores.ContainsKey(m)) continue; // e.g. level on a user corpus
+                foreach (var seed in config.Seeds)
+                    runs.Add(Ordering(config, model, runner, data, key, arm, seed, scores, reference, cancellation));
+            }
+        }
+
+        if (config.SkillArms.Count > 0)
+        {
+            var skillCorpus = SkillCorpusOf(config);
+            skillNames = skillCorpus.Graph.Skills;
+            int perSkill = (trainSequences + skillNames.Count - 1) / skillNames.Count;
+            var skills = CurriculumData.Skills(skillCorpus, tokenizer, context, perSkill, 4, config.SkillValidationItems, DataSeed);
+            var name = skillCorpus is LegoSkills ? $"lego{config.LegoChain}" : skillCorpus.Graph.Name;
+            var key = new DatasetKey(name, $"skills:{name}", tokenizer.Spec, context, perSkill, config.SkillValidationItems, DataSeed);
+            foreach (var arm in config.SkillArms)
+                foreach (var seed in config.Seeds)
+                    runs.Add(Skills(config, model, runner, skills, tokenizer, key, arm, seed, cancellation));
+        }
+
+        if (config.ReweightingArms.Count > 0 && datasets.Count > 0)
+        {
+            var data = datasets[0];
+            var key = new DatasetKey(data.Name, data.Source, tokenizer.Spec, context, trainSequences, config.ValidationSequences, DataSeed);
+            foreach (var arm in config.ReweightingArms)
+                foreach (var seed in config.Seeds)
+                    runs.Add(Reweighting(config, model, runner, data, key, arm, seed, cancellation));
+        }
+
+        return new CurriculumResult(config, runs, agreement, CurriculumClaims.Verdict(runs), clock.Elapsed) { SkillNames = skillNames };
+    }
+
+    /// <summary>The skill corpus a config names: "lego" with its chain length, or a registered graph ("strops").</summary>
+    public static SkillCorpus SkillCorpusOf(CurriculumConfig config) =>
+        string.Equals(config.SkillGraph, "lego", StringComparison.OrdinalIgnoreCase) ? new LegoSkills(config.LegoChain) : SyntheticCorpora.Skills(config.SkillGraph);
+
+    static TrainConfig Train(CurriculumConfig c, long seed, int steps) => new()
+    {
+        Steps = steps,
+        Schedule = new WarmupCosine(c.LearningRate, Math.Min(c.WarmupSteps, Math.Max(0, steps - 1)), steps, minLr: c.LearningRate / 10),
+        Seed = seed,
+        EvalInterval = c.EvalInterval,
+        Device = c.Device,
+        Threads = c.Threads,
+        LogInterval = Math.Max(1, steps / 100),
+        KeepCheckpoints = 1,
+    };
+
+    static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+
+    // Level, length and rarity from the data; a reference model's loss from a model trained briefly on the pool in random order.
+    static (Dictionary<string, double[]> Scores, JobResult Reference) Difficulties(CurriculumConfig config, GptConfig model, JobRunner runner,
+        OrderingDataset data, DatasetKey key, CancellationToken cancellation)
+    {
+        var scores = new Dictionary<string, double[]>();
+        if (data.HasLevels) scores["level"] = new LevelDifficulty().Score(data.Train);
+        scores["length"] = new LengthDifficulty().Score(data.Train);
+        scores["rarity"] = new RarityDifficulty().Score(data.Train);
+
+        const long referenceSeed = 1_000_003;
+        var job = new TrainingJob
+        {
+            Experiment = Experiment,
+            Name = $"{data.Name}/reference",
+            Model = model,
+            Train = Train(config, referenceSeed, config.ReferenceSteps) with { EvalInterval = 0, EvalAtStart = false },
+            Data = new ArmData("reference", key, CurriculumArms.Random, ""),
+        };
+        var result = runner.Run(job, () => new JobInputs(
+            new CurriculumBatches(data.Train, new RandomOrder(data.Train.Count, referenceSeed), config.BatchSize),
+            [new EvalSet(Validation, PoolTensors.Batches(data.Validation, config.BatchSize))]), cancellation);
+        using (var reference = runner.LoadModel(result, model, device: config.Device))
+            scores["reference-loss"] = new ModelLossDifficulty(reference, "reference-loss", config.BatchSize).Score(data.Train);
+        return (scores, result);
+    }
+
+    static DifficultyAgreement Agreement(string dataset, IReadOnlyDictionary<string, double[]> scores)
+    {
+        var names = CurriculumArms.Measures.Where(scores.ContainsKey).ToList();
+        var m = RankCorrelation.Matrix(names.Select(n => scores[n]).ToList());
+        return new DifficultyAgreement(dataset, names,
+            Enumerable.Range(0, names.Count).Select(i => (IReadOnlyList<double>)Enumerable.Range(0, names.Count).Select(j => m[i, j]).ToArray()).ToArray());
+    }
+
+    static ArmRun Ordering(CurriculumConfig config, GptConfig model, JobRunner runner, OrderingDataset data, DatasetKey key, string arm,
+        long seed, IReadOnlyDictionary<string, double[]> scores, JobResult reference, CancellationToken cancellation)
+    {
+        bool usesReference = CurriculumArms.Measure(arm) == "reference-loss" || arm == CurriculumArms.TinyHelen;
+        var parameters = arm.Split(':')[0] switch
+        {
+            "pacing" or "pacing-linear" => $"c0={F(config.PacingC0)}",
+            CurriculumArms.TinyHelen => $"stages={config.TinyHelenStages}",
+            _ => "",
+        };
+        var job = new TrainingJob
+        {
+            Experiment = Experiment,
+            Name = $"{data.Name}/{arm}/seed{seed}",
+            Model = model,
+            Train = Train(config, seed, config.Steps),
+            Data = new ArmData(CurriculumParts.Ordering, key, arm, parameters, usesReference ? reference.ConfigHash : null),
+        };
+        var result = runner.Run(job, () =>
+        {
+            Gpt? current = null;
+            // TinyHelen: the first portion by the reference model's loss, later ones rescored with the model being trained.
+            double[] OwnLoss(IReadOnlyList<int> indices) => current is null || indices.Count == data.Train.Count
+                ? indices.Select(i => scores["reference-loss"][i]).ToArray()
+                : ModelLossDifficulty.Losses(current, data.Train, indices, config.BatchSize);
+            var order = CurriculumArms.Ordering(arm, data.Train, scores, config.Steps, seed, config.PacingC0, config.TinyHelenStages, OwnLoss);
+            return new JobInputs(new CurriculumBatches(data.Train, order, config.BatchSize),
+                [new EvalSet(Validation, PoolTensors.Batches(data.Validation, config.BatchSize))]) { OnModel = m => current = m };
+        }, cancellation);
+        return new ArmRun(CurriculumParts.Ordering, data.Name, arm, seed, result.Eval(Validation), Cached: result.Replayed);
+    }
+
+    static ArmRun Skills(CurriculumConfig config, GptConfig model, JobRunner runner, SkillDataset skills, TextTokenizer tokenizer,
+        DatasetKey key, string arm, long seed, CancellationToken cancellation)
+    {
+        var graph = skills.Graph;
+        var a = SkillsGraphMatrix.FromPrerequisites(graph.Adjacency(includeSelf: false), edgeWeight: config.SkillItEdgeWeight);
+        var topological = graph.TopologicalOrder.Select(graph.IndexOf).ToArray();
+        var parameters = arm == CurriculumArms.SkillIt
+            ? $"eta={F(config.SkillItEta)};round={config.SkillItRoundSteps};window={config.SkillItWindow?.ToString(CultureInfo.InvariantCulture) ?? "all"};graph=prerequisites;edge={F(config.SkillItEdgeWeight)};normalise={config.SkillItNormaliseLosses}"
+            : "";
+        var job = new TrainingJob
+        {
+            Experiment = Experiment,
+            Name = $"{key.Name}/{arm}/seed{seed}",
+            Model = model,
+            Train = Train(config, seed, config.Steps),
+            Data = new ArmData(CurriculumParts.Skills, key, arm, parameters),
+        };
+        var result = runner.Run(job, () =>
+        {
+            Gpt? current = null;
+            var perSkill = skills.HeldOutBySkill.Select(d => AnswerEvaluation.Batches(d, tokenizer, model.ContextLength, config.BatchSize)).ToArray();
+            double[] EvalLosses(long step) => perSkill.Select(b => AnswerEvaluation.Loss(current!, b)).ToArray();
+            var order = CurriculumArms.Skills(arm, skills.Train, a, topological, config.SkillItEta, config.SkillItRoundSteps,
+                config.SkillItWindow, seed, EvalLosses, config.SkillItNormaliseLosses);
+            var items = skills.HeldOutBySkill[skills.TargetIndex]
+                .Select(d => (tokenizer.Encode(d.Prompt!), tokenizer.Encode(d.Answer!))).ToArray();
+            return new JobInputs(new CurriculumBatches(skills.Train, order, config.BatchSize),
+                [new EvalSet(Target, AnswerEvaluation.Batches(skills.HeldOutBySkill[skills.TargetIndex], tokenizer, model.ContextLength, config.BatchSize))])
+            {
+                OnModel = m => current = m,
+                FinalMetrics = m =>
+                {
+                    var final = new Dictionary<string, double> { [Accuracy] = ExactMatch.Score(m, items).Accuracy };
+                    if (order is SkillItMixture mix)
+                        foreach (var (step, w) in mix.History)
+                            for (int k = 0; k < w.Length; k++)
+                                final[$"{MixturePrefix}{step.ToString("D9", CultureInfo.InvariantCulture)}/{k}"] = w[k];
+                    return final;
+                },
+            };
+        }, cancellation);
+        return new ArmRun(CurriculumParts.Skills, key.Name, arm, seed, result.Eval(Target),
+            result.Final.TryGetValue(Accuracy, out var acc) ? acc : null, Mixture(result), result.Replayed);
+    }
+
+    // Skill-it's weight history, stored among the final metrics as mixture/STEP/SKILL.
+    static IReadOnlyList<MixturePoint>? Mixture(JobResult result)
+    {
+        var points = result.Final.Where(kv => kv.Key.StartsWith(MixturePrefix, StringComparison.Ordinal))
+            .Select(kv => (Parts: kv.Key[MixturePrefix.Length..].Split('/'), kv.Value))
+            .Select(x => (Step: long.Parse(x.Parts[0], CultureInfo.InvariantCulture), Skill: int.Parse(x.Parts[1], CultureInfo.InvariantCulture), x.Value))
+            .GroupBy(x => x.Step).OrderBy(g => g.Key)
+            .Select(g => new MixturePoint(g.Key, g.OrderBy(x => x.Skill).Select(x => x.Value).ToArray())).ToList();
+        return points.Count > 0 ? points : null;
+    }
+
+    static ArmRun Reweighting(CurriculumConfig config, GptConfig model, JobRunner runner, OrderingDataset data, DatasetKey key,
+        string arm, long seed, CancellationToken cancellation)
+    {
+        var job = new TrainingJob
+        {
+            Experiment = Experiment,
+            Name = $"{data.Name}/reweighting-{arm}/seed{seed}",
+            Model = model,
+            Train = Train(config, seed, config.Steps),
+            Data = new ArmData(CurriculumParts.Reweighting, key, arm, $"temperature={F(config.ReweightTemperature)};cap={F(config.ReweightCap)}"),
+        };
+        var result = runner.Run(job, () => new JobInputs(
+            new CurriculumBatches(data.Train, CurriculumArms.Reweighting(arm, data.Train.Count, seed, config.ReweightTemperature, config.ReweightCap), config.BatchSize),
+            [new EvalSet(Validation, PoolTensors.Batches(data.Validation, config.BatchSize))]), cancellation);
+        return new ArmRun(CurriculumParts.Reweighting, data.Name, arm, seed, result.Eval(Validation), Cached: result.Replayed);
+    }
+}

@@ -1,0 +1,127 @@
+using Workbooks.Models;
+
+namespace Workbooks.Experiments.Repetition;
+
+/// <summary>One model size of the study (a tiny GPT).</summary>
+public sealed record ModelSize(string Name, int Width, int Layers, int Heads)
+{
+    public GptConfig ToGpt(int vocabSize, int contextLength, double dropout) =>
+        new() { VocabSize = vocabSize, ContextLength = contextLength, Width = Width, Layers = Layers, Heads = Heads, Dropout = dropout };
+}
+
+/// <summary>Why an arm is trained: the epoch ladder on the full budget, or one epoch on a ladder arm's unique set (for the fit).</summary>
+public enum ArmKind { Ladder, UniqueOnly, Dropout }
+
+/// <summary>One training run of the grid.</summary>
+/// <param name="BudgetTokens">Tokens this run trains on: the study's budget, or budget / e for a <see cref="ArmKind.UniqueOnly"/> arm.</param>
+public sealed record RepetitionArm(ArmKind Kind, string Size, int Epochs, long BudgetTokens, double Dropout, int Seed)
+{
+    public long UniqueTokens => BudgetTokens / Epochs;
+    public string Label => $"{Size} {Epochs}ep U={UniqueTokens} p={Dropout:0.##} seed={Seed}";
+}
+
+/// <summary>
+/// The repetition study: a fixed token budget (Steps x BatchSize x ContextLength) spent as 1, 2, 4, ...
+/// epochs over a unique set that shrinks in step, at several model sizes, with dropout at the highest
+/// epoch counts, on one held-out set shared by every run.
+/// </summary>
+public sealed partial record RepetitionConfig
+{
+    /// <summary>Corpus files (.txt/.jsonl/.parquet) or a folder of .txt; empty: the data-samples domain corpora.</summary>
+    public IReadOnlyList<string> Corpus { get; init; } = [];
+    /// <summary>When positive, generate this many documents per synthetic domain instead of reading files (for budgets beyond data-samples).</summary>
+    public int GeneratedDocumentsPerDomain { get; init; }
+    public string Tokenizer { get; init; } = "byte";
+    /// <summary>Fraction of the documents held out (chosen by <see cref="DataSeed"/>); the same set scores every run.</summary>
+    public double HeldOutFraction { get; init; } = 0.1;
+    public long DataSeed { get; init; } = 1234;
+
+    public int ContextLength { get; init; } = 64;
+    public int BatchSize { get; init; } = 16;
+    /// <summary>Optimizer steps of a full-budget run; the budget is Steps x BatchSize x ContextLength tokens.</summary>
+    public int Steps { get; init; } = 128;
+    public IReadOnlyList<int> Epochs { get; init; } = [1, 2, 4, 8, 16, 32];
+    public IReadOnlyList<ModelSize> Sizes { get; init; } = [new("d64", 64, 2, 2), new("d128", 128, 2, 4), new("d192", 192, 2, 6)];
+    /// <summary>The size the fit, claim 1 and the dropout arms use (null: the middle size).</summary>
+    public string? ReferenceSize { get; init; }
+    /// <summary>Seeds of the reference size; other sizes use the first <see cref="SeedsPerOtherSize"/> of them.</summary>
+    public IReadOnlyList<int> Seeds { get; init; } = [0, 1, 2];
+    public int SeedsPerOtherSize { get; init; } = 2;
+    /// <summary>Non-zero dropout rates, trained on the reference size at <see cref="DropoutEpochs"/>.</summary>
+    public IReadOnlyList<double> Dropouts { get; init; } = [0.1, 0.3];
+    public IReadOnlyList<int> DropoutEpochs { get; init; } = [32];
+    /// <summary>Train one epoch on each ladder arm's unique set too, so the fit sees unique-data scaling (the paper's design).</summary>
+    public bool UniqueOnlyRuns { get; init; } = true;
+
+    public double LearningRate { get; init; } = 3e-3;
+    public double MinLearningRateFraction { get; init; } = 0.1;
+    public double WarmupFraction { get; init; } = 0.05;
+    public double WeightDecay { get; init; } = 0.1;
+    /// <summary>Held-out batches per evaluation (0: the whole held-out set).</summary>
+    public int HeldOutBatches { get; init; } = 16;
+    /// <summary>Batches of the run's own unique data scored for the training loss.</summary>
+    public int TrainEvalBatches { get; init; } = 4;
+    /// <summary>Held-out evaluations during a run (0: only at the end), for the curves of loss against tokens.</summary>
+    public int EvalPoints { get; init; } = 8;
+    public string Device { get; init; } = "auto";
+    public int Threads { get; init; }
+
+    public long BudgetTokens => (long)Steps * BatchSize * ContextLength;
+    public string Reference => ReferenceSize ?? Sizes[Sizes.Count / 2].Name;
+
+    public void Validate()
+    {
+        Require(ContextLength > 0, nameof(ContextLength), "must be positive");
+        Require(BatchSize > 0, nameof(BatchSize), "must be positive");
+        Require(Steps > 0, nameof(Steps), "must be positive");
+        Require(Epochs.Count >= 2 && Epochs.Distinct().Count() == Epochs.Count && Epochs.All(e => e >= 1) && Epochs.Contains(1), nameof(Epochs),
+            "must hold distinct epoch counts >= 1, including 1 (unique data)");
+        var sequences = (long)Steps * BatchSize;
+        foreach (var e in Epochs.Concat(DropoutEpochs))
+            Require(sequences % e == 0, nameof(Steps),
+                $"x BatchSize = {sequences} sequences does not divide into {e} epochs: every arm must repeat its unique set a whole number of times");
+        Require(DropoutEpochs.All(Epochs.Contains), nameof(DropoutEpochs), "must be among Epochs (dropout is compared against the no-dropout ladder arm)");
+        Require(Sizes.Count >= 1 && Sizes.Select(s => s.Name).Distinct().Count() == Sizes.Count, nameof(Sizes), "must hold distinct size names");
+        Require(ReferenceSize is null || Sizes.Any(s => s.Name == ReferenceSize), nameof(ReferenceSize), $"'{ReferenceSize}' is not among Sizes");
+        Require(Seeds.Count >= 1 && Seeds.Distinct().Count() == Seeds.Count, nameof(Seeds), "must hold distinct seeds");
+        Require(SeedsPerOtherSize >= 1 && SeedsPerOtherSize <= Seeds.Count, nameof(SeedsPerOtherSize), $"must be in 1..{Seeds.Count}");
+        Require(Dropouts.All(d => d is > 0 and < 1), nameof(Dropouts), "must hold rates in (0, 1) (0 is the ladder itself)");
+        Require(HeldOutFraction is > 0 and < 1, nameof(HeldOutFraction), "must be in (0, 1)");
+        Require(LearningRate > 0 && MinLearningRateFraction is >= 0 and <= 1 && WarmupFraction is >= 0 and < 1, nameof(LearningRate),
+            "needs LearningRate > 0, MinLearningRateFraction in [0, 1] and WarmupFraction in [0, 1)");
+        Require(EvalPoints >= 0, nameof(EvalPoints), "must be >= 0");
+        Require(HeldOutBatches >= 0 && TrainEvalBatches >= 1, nameof(TrainEvalBatches), "needs HeldOutBatches >= 0 and TrainEvalBatches >= 1");
+        Require(Corpus.Count == 0 || GeneratedDocumentsPerDomain == 0, nameof(Corpus), "and GeneratedDocumentsPerDomain are exclusive: give files or generate, not both");
+    }
+
+    /// <summary>
+    /// Every run of the grid, in training order: seed by seed (so that an interrupted grid already holds a
+    /// whole first seed), per size the ladder, then for the reference size the unique-only and dropout arms.
+    /// </summary>
+    public IReadOnlyList<RepetitionArm> Arms()
+    {
+        Validate();
+        var arms = new List<RepetitionArm>();
+        for (var i = 0; i < Seeds.Count; i++)
+        foreach (var size in Sizes)
+        {
+            var isReference = size.Name == Reference;
+            if (!isReference && i >= SeedsPerOtherSize) continue;
+            var seed = Seeds[i];
+            foreach (var e in Epochs.Order()) arms.Add(new(ArmKind.Ladder, size.Name, e, BudgetTokens, 0, seed));
+            if (!isReference) continue;
+            if (UniqueOnlyRuns)
+                foreach (var e in Epochs.Where(e => e > 1).Order())
+                    arms.Add(new(ArmKind.UniqueOnly, size.Name, 1, BudgetTokens / e, 0, seed));
+            foreach (var e in DropoutEpochs.Order())
+            foreach (var p in Dropouts)
+                arms.Add(new(ArmKind.Dropout, size.Name, e, BudgetTokens, p, seed));
+        }
+        return arms;
+    }
+
+    static void Require(bool ok, string name, string problem)
+    {
+        if (!ok) throw new ArgumentException($"RepetitionConfig.{name} {problem}.", name);
+    }
+}

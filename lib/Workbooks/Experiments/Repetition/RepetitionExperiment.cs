@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Workbooks.Data;
+using Workbooks.Data.Synthetic;
+using Workbooks.Data.Tokenization;
+using Workbooks.Experiments.Common;
+using Workbooks.Models;
+using Workbooks.Training;
+
+namespace Workbooks.Experiments.Repetition;
+
+/// <summary>Held-out and training-loss curves of one arm over its training (for the overfitting picture).</summary>
+public sealed record ArmCurve(RepetitionArm Arm, IReadOnlyList<CurvePoint> HeldOut, IReadOnlyList<CurvePoint> Train);
+
+/// <summary>Runs the repetition grid: every arm is a <see cref="TrainingJob"/>, so a re-run replays finished arms from the run store.</summary>
+public static class RepetitionExperiment
+{
+    public const string Name = "repetition";
+    public const string HeldOutSet = "heldout";
+    public const string TrainSet = "train";
+
+    public static RepetitionResult Run(RepetitionConfig config, JobRunner runner, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(runner);
+        var arms = config.Arms();
+        var clock = Stopwatch.StartNew();
+        Torch.TorchRuntime.EnsureLoaded();
+        var vocab = Tokenizers.Create(config.Tokenizer).VocabSize;
+        var corpus = CorpusIdentity(config);
+        // Tokenising and packing only happens when some arm must really train.
+        var data = new Lazy<RepetitionData>(() => RepetitionData.Load(config));
+        var parameters = config.Sizes.ToDictionary(s => s.Name, s =>
+        {
+            using var probe = new Gpt(s.ToGpt(vocab, config.ContextLength, 0));
+            return probe.ParameterCount();
+        });
+
+        var runs = new List<RepetitionRun>();
+        var curves = new List<ArmCurve>();
+        var cached = 0;
+        foreach (var arm in arms)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var result = runner.Run(Job(config, arm, vocab, corpus), () => Inputs(data.Value, config, arm), cancellation);
+            if (result.Replayed) cached++;
+            runs.Add(new RepetitionRun(arm.Size, parameters[arm.Size], arm.Epochs, arm.UniqueTokens, arm.Dropout, arm.Seed,
+                result[HeldOutSet], result[TrainSet]));
+            curves.Add(new ArmCurve(arm, result.Eval(HeldOutSet), result.Eval(TrainSet)));
+        }
+        return new RepetitionResult(config, data.IsValueCreated ? data.Value.Source : corpus.Description, runs, curves, cached, clock.Elapsed);
+    }
+
+    /// <summary>The job of one arm: model, schedule and seed, and a data description exact enough to key the cache.</summary>
+    public static TrainingJob Job(RepetitionConfig config, RepetitionArm arm, int vocabSize, CorpusId corpus)
+    {
+        var size = config.Sizes.Single(s => s.Name == arm.Size);
+        var steps = arm.BudgetTokens / ((long)config.BatchSize * config.ContextLength);
+        var warmup = (long)Math.Round(steps * config.WarmupFraction);
+        return new TrainingJob
+        {
+            Experiment = Name,
+            Name = arm.Label,
+            Model = size.ToGpt(vocabSize, config.ContextLength, arm.Dropout),
+            Train = new TrainConfig
+            {
+                Steps = steps,
+                Schedule = new WarmupCosine(config.LearningRate, warmup, steps, config.LearningRate * config.MinLearningRateFraction),
+                WeightDecay = config.WeightDecay,
+                Seed = arm.Seed,
+                Device = config.Device,
+                Threads = config.Threads,
+                EvalInterval = config.EvalPoints > 0 ? (int)Math.Max(1, steps / config.EvalPoints) : 0,
+                EvalAtStart = false,
+                LogInterval = (int)Math.Max(1, steps / 64),
+                CheckpointAtEnd = true,
+                KeepCheckpoints = 1,
+            },
+            Data = new
+            {
+                corpus = corpus.Files,
+                generated = corpus.Generated,
+                tokenizer = config.Tokenizer,
+                heldOutFraction = config.HeldOutFraction,
+                dataSeed = config.DataSeed,
+                context = config.ContextLength,
+                batch = config.BatchSize,
+                epochs = arm.Epochs,
+                budgetTokens = arm.BudgetTokens,
+                uniqueSeed = RepetitionData.DataSeed(arm.Seed),
+                heldOutBatches = config.HeldOutBatches,
+                trainEvalBatches = config.TrainEvalBatches,
+            },
+        };
+    }
+
+    static JobInputs Inputs(RepetitionData data, RepetitionConfig config, RepetitionArm arm)
+    {
+        var heldOut = new EvalSet(HeldOutSet, data.HeldOut(config.BatchSize, config.HeldOutBatches).All().ToList());
+        var sample = data.TrainSample(arm, config.BatchSize, config.TrainEvalBatches);
+        var batches = sample.Chunk(config.BatchSize)
+            .Select(rows => BatchTensors.FromSequences(rows, Enumerable.Range(0, rows.Length).ToArray(), config.ContextLength))
+            .ToList();
+        return new JobInputs(data.BatchSource(arm, config.BatchSize), [heldOut, new EvalSet(TrainSet, batches)]);
+    }
+
+    /// <summary>What the arms train on, named by content (file name and SHA-256) so that an edited corpus is never replayed.</summary>
+    public sealed record CorpusId(IReadOnlyList<string> Files, string? Generated, string Description);
+
+    public static CorpusId CorpusIdentity(RepetitionConfig config)
+    {
+        if (config.GeneratedDocumentsPerDomain > 0)
+        {
+            var generated = $"{config.GeneratedDocumentsPerDomain} x {string.Join("+", SyntheticCorpora.DomainNames)} seed {config.DataSeed}";
+            return new CorpusId([], generated, "generated: " + generated);
+        }
+        var paths = config.Corpus.Count > 0
+            ? config.Corpus
+            : RepetitionData.DefaultSampleFiles.Select(f => Path.Combine(Workbooks.Data.CorpusSpec.SamplesDirectory(), f)).ToList();
+        var files = paths.Select(p => $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(p))}:{ContentHash(p)}").ToList();
+        return new CorpusId(files, null, string.Join(", ", paths.Select(p => Path.GetFileName(Path.TrimEndingDirectorySeparator(p)))));
+    }
+
+    static string ContentHash(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (var f in Directory.GetFiles(path).Order(StringComparer.Ordinal))
+            {
+                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(f)));
+                hash.AppendData(File.ReadAllBytes(f));
+            }
+            return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+        }
+        if (!File.Exists(path)) throw new FileNotFoundException($"Corpus not found: {path}", path);
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream))[..16];
+    }
+}

@@ -1,0 +1,63 @@
+namespace Workbooks.Experiments.Repetition;
+
+/// <summary>Observed against fitted held-out loss for one (unique tokens, epochs) setting of the reference size, averaged over seeds.</summary>
+public sealed record FitRow(long UniqueTokens, int Epochs, int Seeds, double Observed, double Predicted, double ErrorPercent);
+
+/// <summary>Summary row of one arm for tables: mean over seeds of held-out and training loss.</summary>
+public sealed record ArmRow(string Size, int Epochs, long UniqueTokens, long TotalTokens, double Dropout, int Seeds,
+    double HeldOut, double HeldOutSd, double Train, double Gap, double VsOneEpochPercent);
+
+/// <summary>What a repetition study produced: every run's final losses, and the analysis and verdict computed from them.</summary>
+public sealed class RepetitionResult
+{
+    readonly Lazy<RepetitionAnalysis> analysis;
+
+    public RepetitionConfig Config { get; }
+    /// <summary>Where the documents came from (file names or the generators).</summary>
+    public string DataSource { get; }
+    public IReadOnlyList<RepetitionRun> Runs { get; }
+    /// <summary>Arms replayed from the run store rather than trained now.</summary>
+    public int Cached { get; }
+    public TimeSpan Elapsed { get; }
+
+    /// <summary>Each arm's held-out and training-set losses during training.</summary>
+    public IReadOnlyList<ArmCurve> Curves { get; }
+
+    public RepetitionResult(RepetitionConfig config, string dataSource, IReadOnlyList<RepetitionRun> runs, IReadOnlyList<ArmCurve> curves, int cached, TimeSpan elapsed)
+    {
+        Config = config;
+        DataSource = dataSource;
+        Runs = runs;
+        Curves = curves;
+        Cached = cached;
+        Elapsed = elapsed;
+        analysis = new(() => new RepetitionAnalysis(Runs, Config.BudgetTokens, Config.Reference));
+    }
+
+    public RepetitionAnalysis Analysis => analysis.Value;
+    public VerdictTable Verdict() => Analysis.Verdict();
+
+    /// <summary>Every arm, mean over seeds, with its loss relative to one epoch of unique data on the same budget.</summary>
+    public IReadOnlyList<ArmRow> ArmTable() => Analysis.Arms.Select(a =>
+    {
+        var one = Analysis.Ladder(a.Size).FirstOrDefault(b => b.Epochs == 1);
+        var vs = one is null || a.TotalTokens != Config.BudgetTokens ? double.NaN : (a.MeanHeldOut / one.MeanHeldOut - 1) * 100;
+        return new ArmRow(a.Size, a.Epochs, a.UniqueTokens, a.TotalTokens, a.Dropout, a.Seeds,
+            a.MeanHeldOut, a.StdHeldOut, a.MeanTrain, a.MeanHeldOut - a.MeanTrain, vs);
+    }).ToList();
+
+    /// <summary>Predicted against observed loss of the pooled fit, one row per setting (empty when the fit failed).</summary>
+    public IReadOnlyList<FitRow> FitTable()
+    {
+        if (Analysis.Fit is not { } fit) return [];
+        return fit.Predictions
+            .GroupBy(p => ((long)p.Point.UniqueTokens, (int)p.Point.Epochs))
+            .Select(g =>
+            {
+                var observed = g.Average(p => p.Point.Loss);
+                var predicted = g.First().Predicted;
+                return new FitRow(g.Key.Item1, g.Key.Item2, g.Count(), observed, predicted, (predicted / observed - 1) * 100);
+            })
+            .OrderBy(r => r.UniqueTokens * r.Epochs).ThenBy(r => r.Epochs).ToList();
+    }
+}

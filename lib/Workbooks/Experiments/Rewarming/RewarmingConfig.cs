@@ -1,0 +1,149 @@
+using Workbooks.Data.Mixing;
+using Workbooks.Models;
+using Workbooks.Training;
+
+namespace Workbooks.Experiments.Rewarming;
+
+/// <summary>
+/// The whole rewarming experiment: two corpora, the model, the upstream pretraining and the grid of
+/// continuation arms. Learning rates of the continuation are absolute; the no-rewarm arm keeps the
+/// upstream run's final rate (<see cref="UpstreamMaxLr"/> x <see cref="MinLrRatio"/>).
+/// </summary>
+public sealed record RewarmingConfig
+{
+    /// <summary>Environment variables that choose the corpora (`workbooks run rewarming --upstream FILE --downstream FILE` sets them).</summary>
+    public const string UpstreamVariable = "WORKBOOKS_UPSTREAM";
+    public const string DownstreamVariable = "WORKBOOKS_DOWNSTREAM";
+
+    /// <summary>
+    /// The default pair: sums and products, then server logs. Different alphabets and layouts, but both are full
+    /// of digits, so training on logs partly helps arithmetic again: the losses interact rather than just collide.
+    /// </summary>
+    public const string DefaultUpstream = "sample:domain-arithmetic";
+    public const string DefaultDownstream = "sample:domain-logs";
+
+    public string Experiment { get; init; } = "rewarming";
+
+    // Data, as corpus specs (see CorpusSpec): a file or folder path, sample:NAME (a file of data-samples/)
+    // or synthetic:GENERATOR.
+    public string Upstream { get; init; } = DefaultUpstream;
+    public string Downstream { get; init; } = DefaultDownstream;
+    public string Tokenizer { get; init; } = "byte";
+    /// <summary>Share of each corpus's documents held out for the evaluation curves.</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+    /// <summary>At most this many evaluation windows per domain (spread evenly over the held-out tokens).</summary>
+    public int EvalWindows { get; init; } = 64;
+
+    public GptConfig Model { get; init; } = new() { ContextLength = 64, Layers = 2, Heads = 2, Width = 64 };
+    public int BatchSize { get; init; } = 16;
+
+    // Upstream pretraining: linear warmup and cosine to MinLrRatio x max; checkpoints at EarlierCheckpoints too.
+    public long UpstreamSteps { get; init; } = 600;
+    public double UpstreamMaxLr { get; init; } = 3e-3;
+    public long UpstreamWarmup { get; init; } = 30;
+    public double MinLrRatio { get; init; } = 0.1;
+    /// <summary>Upstream steps before the end that the earlier-checkpoint arms start from.</summary>
+    public IReadOnlyList<long> EarlierCheckpoints { get; init; } = [300, 450];
+
+    // Continuation on the downstream domain.
+    public long ContinueSteps { get; init; } = 300;
+    public IReadOnlyList<double> MaxLrs { get; init; } = [1e-3, 3e-3, 6e-3];
+    public IReadOnlyList<long> Warmups { get; init; } = [0, 10, 40];
+    /// <summary>The re-warm arm that scratch, replay, infinite and earlier-checkpoint arms use as their schedule.</summary>
+    public double ReferenceMaxLr { get; init; } = 3e-3;
+    public long ReferenceWarmup { get; init; } = 10;
+    public IReadOnlyList<double> ReplayFractions { get; init; } = [0.01, 0.05, 0.25];
+    public MixingScheme Mixing { get; init; } = MixingScheme.Deterministic;
+    /// <summary>
+    /// Continuations restore the upstream optimizer's moments by default: the continuation is then the
+    /// upstream run with only the schedule and the data changed, so a spike is the schedule's doing and not
+    /// re-initialised Adam statistics. WeightsOnly is the setting for released checkpoints without optimizer state.
+    /// </summary>
+    public ContinueMode Mode { get; init; } = ContinueMode.WeightsAndOptimizer;
+
+    /// <summary>
+    /// The infinite arm: an upstream run with warmup-stable-decay (same warmup and max LR), continued from its
+    /// last stable checkpoint at the constant max LR (no re-warm needed) and cooled down over the final
+    /// CooldownFraction of both runs.
+    /// </summary>
+    public double CooldownFraction { get; init; } = 0.2;
+
+    // Evaluation: a regular grid plus every step for DenseSteps, then geometric, right after the start.
+    public int EvalInterval { get; init; } = 25;
+    public int DenseSteps { get; init; } = 20;
+    public double DenseGrowth { get; init; } = 1.5;
+    public int UpstreamEvalInterval { get; init; } = 50;
+
+    public VerdictSettings Verdict => new()
+    {
+        GapWindow = DenseSteps, Tolerance = Tolerance, ReferenceMaxLr = ReferenceMaxLr, ReferenceWarmup = ReferenceWarmup,
+    };
+    public double Tolerance { get; init; } = 0.01;
+
+    public long Seed { get; init; } = 1;
+    public string Device { get; init; } = "auto";
+    /// <summary>
+    /// Intra-op threads (0: libtorch's default). One thread by default: these models are too small to gain
+    /// from a second, and on a busy 2-core machine libtorch's spinning threads made runs 10x slower.
+    /// Same count, same curves.
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
+    public double UpstreamMinLr => UpstreamMaxLr * MinLrRatio;
+    public long CooldownSteps(long steps) => Math.Max(1, (long)Math.Round(steps * CooldownFraction));
+
+    /// <summary>The preset for a profile, with the corpora from the environment when set.</summary>
+    public static RewarmingConfig For(Profile profile)
+    {
+        var c = profile.Kind switch
+        {
+            ProfileKind.Smoke => new RewarmingConfig
+            {
+                Model = new() { ContextLength = 32, Layers = 1, Heads = 2, Width = 32 },
+                BatchSize = 8, EvalWindows = 16,
+                UpstreamSteps = 40, UpstreamWarmup = 4, EarlierCheckpoints = [20],
+                ContinueSteps = 20, MaxLrs = [1e-3, 3e-3], Warmups = [0, 4], ReferenceMaxLr = 3e-3, ReferenceWarmup = 4,
+                EvalInterval = 10, DenseSteps = 5, UpstreamEvalInterval = 20,
+            },
+            ProfileKind.Quick => new RewarmingConfig(),
+            _ => new RewarmingConfig
+            {
+                Model = new() { ContextLength = 256, Layers = 6, Heads = 6, Width = 384 },
+                BatchSize = 32, EvalWindows = 256,
+                UpstreamSteps = 4000, UpstreamWarmup = 200, UpstreamMaxLr = 1e-3, EarlierCheckpoints = [2000, 3000],
+                ContinueSteps = 2000, MaxLrs = [3e-4, 1e-3, 3e-3], Warmups = [0, 50, 200], ReferenceMaxLr = 1e-3, ReferenceWarmup = 50,
+                EvalInterval = 100, DenseSteps = 40, UpstreamEvalInterval = 200, Threads = 0,
+            },
+        };
+        return c with
+        {
+            Upstream = Environment.GetEnvironmentVariable(UpstreamVariable) is { Length: > 0 } up ? up : c.Upstream,
+            Downstream = Environment.GetEnvironmentVariable(DownstreamVariable) is { Length: > 0 } down ? down : c.Downstream,
+        };
+    }
+
+    public void Validate()
+    {
+        Model.Validate();
+        Require(BatchSize > 0, nameof(BatchSize), $"must be positive, got {BatchSize}");
+        Require(UpstreamSteps > UpstreamWarmup, nameof(UpstreamSteps), $"must exceed UpstreamWarmup ({UpstreamWarmup}), got {UpstreamSteps}");
+        Require(ContinueSteps > 0, nameof(ContinueSteps), $"must be positive, got {ContinueSteps}");
+        Require(MaxLrs.Count > 0 && Warmups.Count > 0, nameof(MaxLrs), "and Warmups must not be empty");
+        Require(Warmups.All(w => w >= 0 && w < ContinueSteps), nameof(Warmups), $"must be in [0, ContinueSteps={ContinueSteps})");
+        Require(MaxLrs.Contains(ReferenceMaxLr) && Warmups.Contains(ReferenceWarmup), nameof(ReferenceMaxLr),
+            $"and ReferenceWarmup must be one of the grid's MaxLrs and Warmups (got {ReferenceMaxLr}, {ReferenceWarmup})");
+        Require(MaxLrs.All(lr => lr >= UpstreamMinLr), nameof(MaxLrs), $"must all be at least the upstream floor {UpstreamMinLr}");
+        Require(EarlierCheckpoints.All(s => s > 0 && s < UpstreamSteps), nameof(EarlierCheckpoints), $"must be steps in (0, UpstreamSteps={UpstreamSteps})");
+        Require(ReplayFractions.All(f => f > 0 && f < 1), nameof(ReplayFractions), "must be in (0, 1) (0% is the reference re-warm itself)");
+        Require(CooldownFraction is > 0 and < 1, nameof(CooldownFraction), $"must be in (0, 1), got {CooldownFraction}");
+        Require(UpstreamSteps - CooldownSteps(UpstreamSteps) > UpstreamWarmup, nameof(CooldownFraction), "leaves no stable phase upstream");
+        Require(MinLrRatio is > 0 and <= 1, nameof(MinLrRatio), $"must be in (0, 1], got {MinLrRatio}");
+        Require(ValidationFraction is > 0 and < 1, nameof(ValidationFraction), $"must be in (0, 1), got {ValidationFraction}");
+        Require(EvalInterval > 0 && UpstreamEvalInterval > 0, nameof(EvalInterval), "and UpstreamEvalInterval must be positive");
+    }
+
+    static void Require(bool ok, string name, string problem)
+    {
+        if (!ok) throw new ArgumentException($"RewarmingConfig.{name} {problem}.", name);
+    }
+}

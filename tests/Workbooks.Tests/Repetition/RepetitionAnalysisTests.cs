@@ -1,0 +1,133 @@
+using Workbooks.Experiments;
+using Workbooks.Experiments.Repetition;
+
+namespace Workbooks.Tests.Repetition;
+
+public class RepetitionAnalysisTests
+{
+    internal const long Budget = 1 << 20;
+    static readonly int[] Epochs = [1, 2, 4, 8, 16, 32];
+
+    // Three sizes; the larger ones lose more to repetition (smaller R*), as the paper's excess-parameter decay implies.
+    internal static readonly (string Size, long Params, DataConstrainedLaw Law)[] PaperWorld =
+    [
+        ("d64", 100_000, new(2.2, 30, 0.3, 40)),
+        ("d128", 400_000, new(2.0, 30, 0.3, 15.4)),
+        ("d192", 900_000, new(1.9, 30, 0.3, 6)),
+    ];
+
+    internal static List<RepetitionRun> Grid((string Size, long Params, DataConstrainedLaw Law)[] world, int seeds, double noise = 0.0005,
+        Func<double, double>? dropoutEffect = null)
+    {
+        var rng = new Random(42);
+        double Noisy(double x) => x * (1 + noise * (rng.NextDouble() * 2 - 1));
+        var runs = new List<RepetitionRun>();
+        foreach (var (size, p, law) in world)
+        for (var seed = 0; seed < seeds; seed++)
+        {
+            foreach (var e in Epochs)
+            {
+                var u = Budget / e;
+                runs.Add(new(size, p, e, u, 0, seed, Noisy(law.Loss(u, e)), Noisy(law.Loss(u, e)) * 0.9));
+                if (e > 1) runs.Add(new(size, p, 1, u, 0, seed, Noisy(law.Loss(u, 1)), Noisy(law.Loss(u, 1))));
+            }
+            if (size == "d128")
+                foreach (var d in new[] { 0.1, 0.3 })
+                {
+                    var l = law.Loss(Budget / 32, 32) * (dropoutEffect ?? (x => 1 - 0.05 * x))(d);
+                    runs.Add(new(size, p, 32, Budget / 32, d, seed, Noisy(l), Noisy(l) * 0.95));
+                }
+        }
+        return runs;
+    }
+
+    static Outcome OutcomeOf(VerdictTable v, string id) => v.Claims.Single(c => c.Id == id).Outcome;
+
+    [Fact]
+    public void A_world_like_the_papers_holds_every_claim()
+    {
+        var a = new RepetitionAnalysis(Grid(PaperWorld, seeds: 3), Budget);
+        Assert.Equal(["d64", "d128", "d192"], a.Sizes);
+        Assert.Equal("d128", a.ReferenceSize);
+        var d = a.Degradation("d128");
+        Assert.Equal(Epochs, d.Select(p => p.Epochs));
+        Assert.Equal(0, d[0].Relative, 3);
+        Assert.InRange(d.Single(p => p.Epochs == 4).Relative, 0.001, 0.008);
+
+        var v = a.Verdict();
+        Assert.Equal(4, v.Claims.Count);
+        Assert.All(v.Claims, c => Assert.Equal(Outcome.Held, c.Outcome));
+        Assert.InRange(a.Fit!.Law.RStar, 15.4 / 1.3, 15.4 * 1.3);
+        Assert.Equal(3, a.RStarPerSeed!.Count + a.RStarPerSeed.Failed);
+        Assert.Contains("R* = ", v.Claims.Single(c => c.Id == "r-star").Ours);
+    }
+
+    [Fact]
+    public void A_world_where_repetition_is_free_does_not_reproduce()
+    {
+        // Loss depends only on total tokens seen: repeating costs nothing, dropout only hurts.
+        var free = PaperWorld.Select(w => w with { Law = w.Law with { RStar = 1e6 } }).ToArray();
+        var runs = Grid(free, seeds: 3, dropoutEffect: d => 1 + 0.05 * d);
+        var v = new RepetitionAnalysis(runs, Budget).Verdict();
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(v, "nearly-unique-to-4-epochs"));
+        Assert.NotEqual(Outcome.Held, OutcomeOf(v, "larger-degrade-more"));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(v, "dropout-reduces-degradation"));
+        Assert.NotEqual(Outcome.Held, OutcomeOf(v, "r-star"));
+    }
+
+    [Fact]
+    public void Early_degradation_does_not_reproduce_claim_one()
+    {
+        // R* = 0.5: repeated data is nearly worthless, so 4 epochs is already far worse than unique data.
+        var harsh = PaperWorld.Select(w => w with { Law = w.Law with { RStar = 0.5 } }).ToArray();
+        var a = new RepetitionAnalysis(Grid(harsh, seeds: 3), Budget);
+        Assert.True(a.Degradation("d128").Single(p => p.Epochs == 4).Relative > RepetitionAnalysis.NearlyAsGood);
+        var v = a.Verdict();
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(v, "nearly-unique-to-4-epochs"));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(v, "r-star"));
+    }
+
+    [Fact]
+    public void Differences_inside_the_noise_are_inconclusive()
+    {
+        // One seed: the noise floor applies. Dropout moves the loss by 0.1%, less than two floors.
+        var runs = Grid(PaperWorld, seeds: 1, noise: 0, dropoutEffect: d => 1 - 0.01 * d);
+        var a = new RepetitionAnalysis(runs, Budget);
+        Assert.All(a.Degradation("d128"), p => Assert.True(p.StdErr >= RepetitionAnalysis.NoiseFloor));
+        Assert.Equal(Outcome.Inconclusive, OutcomeOf(a.Verdict(), "dropout-reduces-degradation"));
+    }
+
+    [Fact]
+    public void Missing_arms_make_claims_inconclusive_not_held()
+    {
+        var runs = Grid(PaperWorld, seeds: 1).Where(r => r.Size == "d128" && r.Epochs <= 2 && r.Dropout == 0).ToList();
+        var v = new RepetitionAnalysis(runs, Budget).Verdict();
+        Assert.All(v.Claims, c => Assert.Equal(Outcome.Inconclusive, c.Outcome));
+        Assert.Contains("only 2 epochs", v.Claims.Single(c => c.Id == "r-star").Note);
+
+        var bare = runs.Where(r => r.TotalTokens == Budget).ToList();
+        Assert.Contains("fit failed", new RepetitionAnalysis(bare, Budget).Verdict().Claims.Single(c => c.Id == "r-star").Ours);
+    }
+
+    [Fact]
+    public void Generalization_gap_and_arm_summaries_follow_the_runs()
+    {
+        var runs = Grid(PaperWorld, seeds: 3);
+        var arm = ArmSummary.Of(runs).Single(a => a.Size == "d64" && a.Epochs == 32 && a.Dropout == 0);
+        Assert.Equal(3, arm.Seeds);
+        var same = runs.Where(r => r.Size == "d64" && r.Epochs == 32 && r.Dropout == 0).ToList();
+        Assert.Equal(same.Average(r => r.HeldOutLoss), arm.MeanHeldOut, 12);
+        Assert.True(arm.StdErr > 0);
+        Assert.All(same, r => Assert.Equal(r.HeldOutLoss - r.TrainLoss, r.GeneralizationGap, 12));
+    }
+
+    [Fact]
+    public void Bad_inputs_are_named()
+    {
+        var runs = Grid(PaperWorld, seeds: 1);
+        Assert.Contains("d512", Assert.Throws<ArgumentException>(() => new RepetitionAnalysis(runs, Budget, "d512")).Message);
+        runs[3] = runs[3] with { HeldOutLoss = double.NaN };
+        Assert.Contains("runs[3]", Assert.Throws<ArgumentException>(() => new RepetitionAnalysis(runs, Budget)).Message);
+        Assert.Throws<ArgumentException>(() => new RepetitionAnalysis([], Budget));
+    }
+}

@@ -1,0 +1,113 @@
+using Workbooks.Experiments;
+using Workbooks.Experiments.Rewarming;
+
+namespace Workbooks.Tests.Rewarming;
+
+public class RewarmingVerdictTests
+{
+    static readonly long[] Steps = [0, 5, 10, 20, 50, 100];
+    const double Lo = 1e-3, Hi = 3e-3;
+    static readonly VerdictSettings Settings = new() { GapWindow = 20, Tolerance = 0.01, ReferenceMaxLr = Lo, ReferenceWarmup = 10 };
+
+    static ArmRun Arm(string name, ArmKind kind, double lr, long warmup, double replay, double[] up, double[] down) =>
+        new(new ArmSpec(name, kind, lr, warmup, replay, kind == ArmKind.Scratch ? null : 200),
+            Steps.Select((s, i) => new ArmPoint(s, up[i], down[i])).ToList(), replay, TimeSpan.Zero);
+
+    static ArmRun Rewarm(double lr, long warmup)
+    {
+        var a = lr == Hi ? 0.4 : 0.2;       // spike grows with the max LR
+        var end = lr == Hi ? 1.4 : 1.5;     // so does the downstream gain
+        var w = 0.002 * warmup / 10;        // warmup barely matters
+        return Arm($"rewarm {lr} w{warmup}", ArmKind.Rewarm, lr, warmup, 0,
+            [1.0, 1 + a, 1 + a, 1 + 0.8 * a, 1 + 0.6 * a, 1 + 0.5 * a], [3.0, 2.7, 2.3, 1.9, 1.6, end + w]);
+    }
+
+    /// <summary>Curves shaped like the papers' findings: every claim should hold.</summary>
+    static List<ArmRun> PaperLike() =>
+    [
+        Arm("no rewarm", ArmKind.NoRewarm, 1e-4, 0, 0, [1.0, 1.01, 1.02, 1.05, 1.10, 1.15], [3.0, 2.5, 2.2, 2.0, 1.8, 1.7]),
+        Rewarm(Lo, 0), Rewarm(Lo, 10), Rewarm(Hi, 0), Rewarm(Hi, 10),
+        Arm("scratch", ArmKind.Scratch, Lo, 10, 0, [5.5, 4, 3.6, 3.2, 3.0, 2.9], [5.5, 4, 3.5, 3.0, 2.2, 1.9]),
+        Arm("replay 1%", ArmKind.Replay, Lo, 10, 0.01, [1.0, 1.2, 1.2, 1.15, 1.1, 1.07], [3.0, 2.7, 2.3, 1.9, 1.6, 1.502]),
+        Arm("replay 5%", ArmKind.Replay, Lo, 10, 0.05, [1.0, 1.15, 1.1, 1.08, 1.05, 1.03], [3.0, 2.7, 2.3, 1.9, 1.6, 1.51]),
+        Arm("replay 25%", ArmKind.Replay, Lo, 10, 0.25, [1.0, 1.1, 1.05, 1.02, 1.0, 0.99], [3.0, 2.8, 2.4, 2.0, 1.7, 1.6]),
+        Arm("infinite", ArmKind.Infinite, Lo, 10, 0, [1.0, 1.2, 1.2, 1.2, 1.15, 1.1], [3.0, 2.7, 2.3, 1.9, 1.7, 1.505]),
+    ];
+
+    static Outcome OutcomeOf(IReadOnlyList<ArmRun> runs, string id) =>
+        RewarmingVerdict.Decide(runs, Settings).Claims.Single(c => c.Id == id).Outcome;
+
+    static List<ArmRun> Replace(List<ArmRun> runs, Func<ArmRun, bool> which, Func<ArmRun, ArmRun> with) =>
+        runs.Select(r => which(r) ? with(r) : r).ToList();
+
+    static ArmRun WithFinal(ArmRun r, double? up = null, double? down = null) =>
+        r with { Curve = [.. r.Curve.SkipLast(1), r.Final with { Upstream = up ?? r.Final.Upstream, Downstream = down ?? r.Final.Downstream }] };
+
+    [Fact]
+    public void Paper_like_curves_hold_every_claim()
+    {
+        var table = RewarmingVerdict.Decide(PaperLike(), Settings);
+        Assert.Equal(["1", "2a", "2b", "3a", "3b", "4", "5"], table.Claims.Select(c => c.Id));
+        Assert.All(table.Claims, c => Assert.True(c.Outcome == Outcome.Held, $"{c.Id}: {c.Ours} ({c.Note})"));
+        Assert.Contains("upstream +0.300", table.Claims[0].Ours);
+    }
+
+    [Fact]
+    public void No_upstream_spike_is_not_reproduced()
+    {
+        var runs = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Rewarm,
+            r => r with { Curve = r.Curve.Select(p => p with { Upstream = 1.0 + 0.001 * p.Step }).ToList() });
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(runs, "1"));
+    }
+
+    [Fact]
+    public void Rewarm_ending_above_no_rewarm_is_not_reproduced_and_a_tie_is_inconclusive()
+    {
+        var worse = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Rewarm, r => WithFinal(r, down: 1.8));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(worse, "2a"));
+        var tie = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Rewarm, r => WithFinal(r, down: 1.705));
+        Assert.Equal(Outcome.Inconclusive, OutcomeOf(tie, "2a"));
+    }
+
+    [Fact]
+    public void Scratch_winning_is_not_reproduced_and_a_missing_arm_is_inconclusive()
+    {
+        var runs = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Scratch, r => WithFinal(r, down: 1.2));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(runs, "2b"));
+        Assert.Equal(Outcome.Inconclusive, OutcomeOf(PaperLike().Where(r => r.Arm.Kind != ArmKind.Scratch).ToList(), "2b"));
+    }
+
+    [Fact]
+    public void Warmup_mattering_as_much_as_max_lr_is_not_reproduced()
+    {
+        var runs = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Rewarm && r.Arm.WarmupSteps == 10, r => WithFinal(r, down: r.Final.Downstream + 0.3));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(runs, "3a"));
+    }
+
+    [Fact]
+    public void Higher_max_lr_forgetting_less_breaks_the_trade_off()
+    {
+        var runs = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Rewarm && r.Arm.MaxLr == Hi, r => WithFinal(r, up: 1.0));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(runs, "3b"));
+        var flat = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Rewarm && r.Arm.MaxLr == Hi, r => WithFinal(r, up: 1.105));
+        Assert.Equal(Outcome.Inconclusive, OutcomeOf(flat, "3b"));
+    }
+
+    [Fact]
+    public void Replay_that_does_not_cut_forgetting_or_costs_too_much_is_not_reproduced()
+    {
+        var useless = Replace(PaperLike(), r => r.Arm.ReplayFraction == 0.05, r => WithFinal(r, up: 1.10));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(useless, "4"));
+        var costly = Replace(PaperLike(), r => r.Arm.ReplayFraction == 0.05, r => WithFinal(r, down: 1.6));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(costly, "4"));
+        var middling = Replace(PaperLike(), r => r.Arm.ReplayFraction == 0.05, r => WithFinal(r, down: 1.55));
+        Assert.Equal(Outcome.Inconclusive, OutcomeOf(middling, "4"));
+    }
+
+    [Fact]
+    public void Infinite_schedule_well_above_cosine_is_not_reproduced()
+    {
+        var runs = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Infinite, r => WithFinal(r, down: 1.6));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(runs, "5"));
+    }
+}
