@@ -40,9 +40,6 @@ public sealed class MergingData
     /// <summary>Instruction questions about the new domain: needs both the instruction and the domain vector.</summary>
     public TaskSet Probe { get; }
 
-    public TaskSet Task(string name) => Tasks.FirstOrDefault(t => t.Name == name)
-        ?? throw new KeyNotFoundException($"No task '{name}'; the tasks are: {string.Join(", ", Tasks.Select(t => t.Name))}.");
-
     // ---- descriptions (hashed) ----
 
     public object BaseDescription => new
