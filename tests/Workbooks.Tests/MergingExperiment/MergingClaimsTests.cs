@@ -1,3 +1,4 @@
+using Workbooks.Experiments.Common;
 using Workbooks.Experiments;
 using Workbooks.Experiments.Merging;
 
@@ -47,7 +48,8 @@ public class MergingClaimsTests
         var f = new FakeResults();
         Assert.Equal(Outcome.NotReproduced, Claim2(f with { CptDelta = 0.001 }));
         Assert.Equal(Outcome.NotReproduced, Claim2(f with { CptLossAt90 = 1.5 }));
-        Assert.Equal(Outcome.Inconclusive, Claim2(f with { CptDelta = 0.0045 }));
+        // 1.5x the fine-tunes' delta on every seed: short of the stated 2x.
+        Assert.Equal(Outcome.NotReproduced, Claim2(f with { CptDelta = 0.0045 }));
     }
 
     [Fact]

@@ -34,8 +34,19 @@ public class RewarmingVerdictTests
         Arm("infinite", ArmKind.Infinite, Lo, 10, 0, [1.0, 1.2, 1.2, 1.2, 1.15, 1.1], [3.0, 2.7, 2.3, 1.9, 1.7, 1.505]),
     ];
 
+    /// <summary>
+    /// Three seeds of the same arms, each arm-seed shifted by its own few thousandths of a nat: the replications
+    /// every claim is decided on (one seed alone decides nothing).
+    /// </summary>
+    static List<ArmRun> Seeded(IReadOnlyList<ArmRun> runs, int seeds = 3) =>
+        Enumerable.Range(1, seeds).SelectMany(seed => runs.Select((r, i) =>
+        {
+            var shift = 0.001 * (((i * 7 + seed * 3) % 5) - 2);
+            return r with { Seed = seed, Curve = r.Curve.Select(p => p with { Upstream = p.Upstream + shift, Downstream = p.Downstream + shift }).ToList() };
+        })).ToList();
+
     static Outcome OutcomeOf(IReadOnlyList<ArmRun> runs, string id) =>
-        RewarmingVerdict.Decide(runs, Settings).Claims.Single(c => c.Id == id).Outcome;
+        RewarmingVerdict.Decide(runs.Select(r => r.Seed).Distinct().Count() > 1 ? runs : Seeded(runs), Settings).Claims.Single(c => c.Id == id).Outcome;
 
     static List<ArmRun> Replace(List<ArmRun> runs, Func<ArmRun, bool> which, Func<ArmRun, ArmRun> with) =>
         runs.Select(r => which(r) ? with(r) : r).ToList();
@@ -46,10 +57,18 @@ public class RewarmingVerdictTests
     [Fact]
     public void Paper_like_curves_hold_every_claim()
     {
-        var table = RewarmingVerdict.Decide(PaperLike(), Settings);
+        var table = RewarmingVerdict.Decide(Seeded(PaperLike()), Settings);
         Assert.Equal(["1", "2a", "2b", "3a", "3b", "4", "5"], table.Claims.Select(c => c.Id));
         Assert.All(table.Claims, c => Assert.True(c.Outcome == Outcome.Held, $"{c.Id}: {c.Ours} ({c.Note})"));
-        Assert.Contains("upstream +0.300", table.Claims[0].Ours);
+        Assert.Contains("upstream rise beyond no-rewarm +0.2", table.Claims[0].Ours);
+    }
+
+    [Fact]
+    public void One_seed_is_inconclusive_however_clear_the_curves()
+    {
+        var table = RewarmingVerdict.Decide(PaperLike(), Settings);
+        Assert.All(table.Claims, c => Assert.Equal(Outcome.Inconclusive, c.Outcome));
+        Assert.Contains("at least 3", table.Claims[1].Note);
     }
 
     [Fact]
@@ -65,8 +84,13 @@ public class RewarmingVerdictTests
     {
         var worse = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Rewarm, r => WithFinal(r, down: 1.8));
         Assert.Equal(Outcome.NotReproduced, OutcomeOf(worse, "2a"));
+        // A tie within the tolerance is no effect of interest: not reproduced once the seeds pin it down...
         var tie = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Rewarm, r => WithFinal(r, down: 1.705));
-        Assert.Equal(Outcome.Inconclusive, OutcomeOf(tie, "2a"));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(tie, "2a"));
+        // ...and inconclusive when the seeds disagree: re-warms end 0.1 lower, 0.05 higher, 0.02 lower.
+        var noisy = Seeded(PaperLike()).Select(r => r.Arm.Kind == ArmKind.Rewarm
+            ? WithFinal(r, down: 1.7 + r.Seed switch { 1 => -0.1, 2 => 0.05, _ => -0.02 }) : r).ToList();
+        Assert.Equal(Outcome.Inconclusive, OutcomeOf(noisy, "2a"));
     }
 
     [Fact]
@@ -89,8 +113,9 @@ public class RewarmingVerdictTests
     {
         var runs = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Rewarm && r.Arm.MaxLr == Hi, r => WithFinal(r, up: 1.0));
         Assert.Equal(Outcome.NotReproduced, OutcomeOf(runs, "3b"));
+        // Forgetting only 0.005 more, under the 0.01 tolerance on every seed: no trade-off.
         var flat = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Rewarm && r.Arm.MaxLr == Hi, r => WithFinal(r, up: 1.105));
-        Assert.Equal(Outcome.Inconclusive, OutcomeOf(flat, "3b"));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(flat, "3b"));
     }
 
     [Fact]
@@ -100,8 +125,13 @@ public class RewarmingVerdictTests
         Assert.Equal(Outcome.NotReproduced, OutcomeOf(useless, "4"));
         var costly = Replace(PaperLike(), r => r.Arm.ReplayFraction == 0.05, r => WithFinal(r, down: 1.6));
         Assert.Equal(Outcome.NotReproduced, OutcomeOf(costly, "4"));
+        // A cost of 0.05 against a cut of 0.07 is above half of it on every seed.
         var middling = Replace(PaperLike(), r => r.Arm.ReplayFraction == 0.05, r => WithFinal(r, down: 1.55));
-        Assert.Equal(Outcome.Inconclusive, OutcomeOf(middling, "4"));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(middling, "4"));
+        // Seeds that disagree about the cost (0.1 above, at, 0.1 below the reference) leave it open.
+        var noisy = Seeded(PaperLike()).Select(r => r.Arm.ReplayFraction == 0.05
+            ? WithFinal(r, down: 1.5 + r.Seed switch { 1 => 0.1, 2 => 0.0, _ => -0.1 }) : r).ToList();
+        Assert.Equal(Outcome.Inconclusive, OutcomeOf(noisy, "4"));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Microsoft.Data.Analysis;
 using Plotly.NET;
+using Workbooks.Experiments.Common;
 using Workbooks.Reporting;
 
 namespace Workbooks.Experiments.Curriculum;
@@ -9,7 +10,7 @@ public sealed record ArmSummary(string Part, string Dataset, string Arm, int See
     double VersusBaselinePercent, double? TokensToBaselineFinal, int SeedsReached, double? TargetAccuracy);
 
 /// <summary>One ordering against random: the effect on the final validation loss, in percent of random's.</summary>
-public sealed record EffectRow(string Dataset, string Arm, double EffectPercent, double TwoStdErrorsPercent, bool Reliable);
+public sealed record EffectRow(string Dataset, string Arm, int Seeds, double EffectPercent, double Low95Percent, double High95Percent, bool Reliable);
 
 /// <summary>The curriculum notebook's charts and tables, computed from a <see cref="CurriculumResult"/>.</summary>
 public static class CurriculumReport
@@ -69,14 +70,14 @@ public static class CurriculumReport
             double baseFinal = baseRuns.Count > 0 ? baseRuns.Average(r => r.Final) : double.NaN;
             var reached = g.Select(r => CurveMath.TokensToTarget(r.Curve, baseFinal)).Where(t => t is not null).Select(t => t!.Value).ToList();
             var acc = g.Where(r => r.TargetAccuracy is not null).Select(r => r.TargetAccuracy!.Value).ToList();
-            rows.Add(new ArmSummary(g.Key.Part, g.Key.Dataset, g.Key.Arm, final.N, final.Mean, final.Std,
+            rows.Add(new ArmSummary(g.Key.Part, g.Key.Dataset, g.Key.Arm, final.Count, final.Mean, final.Std,
                 100 * (baseFinal - final.Mean) / baseFinal, reached.Count > 0 ? reached.Average() : null, reached.Count,
                 acc.Count > 0 ? acc.Average() : null));
         }
         return rows;
     }
 
-    /// <summary>Each ordering's effect against random, with two standard errors.</summary>
+    /// <summary>Each ordering's effect against random, paired by seed, with its 95% t-interval.</summary>
     public static DataFrame Effects(this CurriculumResult result) => Frames.FromRows(CurriculumClaims.OrderingEffects(result.Runs)
-        .Select(e => new EffectRow(e.Dataset, e.Arm, e.Percent, 2 * e.ErrorPercent, e.Reliable)));
+        .Select(e => new EffectRow(e.Dataset, e.Arm, e.Sample.N, e.Percent, e.Interval.Low, e.Interval.High, e.Reliable)));
 }

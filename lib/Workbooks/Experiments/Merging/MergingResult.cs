@@ -1,3 +1,4 @@
+using Workbooks.Experiments.Common;
 namespace Workbooks.Experiments.Merging;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Workbooks.Experiments.Common;
 using System.Globalization;
 using Microsoft.Data.Analysis;
 using Workbooks.Reporting;

@@ -1,10 +1,11 @@
 using System.Globalization;
+using Workbooks.Experiments.Common;
 
 namespace Workbooks.Experiments.Repetition;
 
 /// <summary>Held-out loss at one epoch count relative to one epoch of unique data on the same budget.</summary>
-/// <param name="Relative">Mean over seeds of L(epochs, seed) / L(1 epoch, seed) - 1 (see <see cref="RepetitionAnalysis.Paired"/>).</param>
-/// <param name="StdErr">Standard error of <paramref name="Relative"/> over seeds, floored at <see cref="RepetitionAnalysis.NoiseFloor"/>.</param>
+/// <param name="Relative">Mean over seeds of L(epochs, seed) / L(1 epoch, seed) - 1, paired by seed.</param>
+/// <param name="StdErr">Standard error of <paramref name="Relative"/> over seeds (0 with fewer than two seeds).</param>
 public sealed record DegradationPoint(string Size, int Epochs, double Dropout, double Relative, double StdErr, double MeanHeldOut, double MeanTrain);
 
 /// <summary>
@@ -15,14 +16,14 @@ public sealed class RepetitionAnalysis
 {
     /// <summary>"Nearly as good as unique data": at most this relative loss increase at 4 epochs (the paper saw +0.5% at 8.7B).</summary>
     public const double NearlyAsGood = 0.01;
-    /// <summary>Relative noise assumed when an arm has a single seed, so that one run never decides a claim on its own.</summary>
-    public const double NoiseFloor = 0.002;
     /// <summary>Fitted R* "held" when within this factor of the paper's 15.4 (same order of magnitude).</summary>
     public const double RStarFactor = 10;
-    /// <summary>Differences must exceed this many standard errors to count as real.</summary>
-    public const double Z = 2;
     /// <summary>R* is only identifiable when the runs repeat data this many times or more.</summary>
     public const int MinEpochsForRStar = 8;
+
+    /// <summary>The thresholds printed under the verdict table.</summary>
+    public static IReadOnlyList<string> Thresholds { get; } =
+        [$"NearlyAsGood = {NearlyAsGood}", $"RStarFactor = {RStarFactor}", $"MinEpochsForRStar = {MinEpochsForRStar}"];
 
     readonly Lazy<(DataConstrainedFitResult? Fit, RStarSpread? PerSeed, string? Error)> fit;
 
@@ -60,8 +61,8 @@ public sealed class RepetitionAnalysis
         if (baseline is null) return [];
         return ladder.Select(a =>
         {
-            var (relative, se) = Paired(HeldOut(a), HeldOut(baseline), (x, one) => x / one - 1);
-            return new DegradationPoint(size, a.Epochs, dropout, relative, se, a.MeanHeldOut, a.MeanTrain);
+            var relative = Paired(HeldOut(a), HeldOut(baseline), (x, one) => x / one - 1);
+            return new DegradationPoint(size, a.Epochs, dropout, relative.Mean, double.IsNaN(relative.StandardError) ? 0 : relative.StandardError, a.MeanHeldOut, a.MeanTrain);
         }).ToList();
     }
 
@@ -71,21 +72,14 @@ public sealed class RepetitionAnalysis
             .GroupBy(r => r.Seed).ToDictionary(g => g.Key, g => g.Average(r => r.HeldOutLoss));
 
     /// <summary>
-    /// Mean and standard error over seeds of a per-seed comparison. The runs of one seed share their
-    /// initialisation and their (nested) unique data, so most of the seed-to-seed spread is common to both
-    /// sides and cancels in the per-seed difference; comparing means would count it twice. Seeds present on
-    /// only one side are left out; with no common seed the comparison falls back to the means, and with
-    /// fewer than two the error is the <see cref="NoiseFloor"/>.
+    /// A per-seed comparison. The runs of one seed share their initialisation and their (nested) unique data, so
+    /// most of the seed-to-seed spread is common to both sides and cancels in the per-seed difference; comparing
+    /// means would count it twice. Seeds present on only one side are left out.
     /// </summary>
-    public static (double Mean, double StdErr) Paired(IReadOnlyDictionary<int, double> a, IReadOnlyDictionary<int, double> b, Func<double, double, double> compare)
-    {
-        var values = a.Keys.Intersect(b.Keys).Order().Select(s => compare(a[s], b[s])).ToArray();
-        if (values.Length == 0) return (compare(a.Values.Average(), b.Values.Average()), NoiseFloor);
-        var mean = values.Average();
-        if (values.Length < 2) return (mean, NoiseFloor);
-        var sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
-        return (mean, Math.Max(NoiseFloor, sd / Math.Sqrt(values.Length)));
-    }
+    public static SeedSample Paired(IReadOnlyDictionary<int, double> a, IReadOnlyDictionary<int, double> b, Func<double, double, double> compare) =>
+        Stats.Paired(Long(a), Long(b), compare);
+
+    static Dictionary<long, double> Long(IReadOnlyDictionary<int, double> d) => d.ToDictionary(kv => (long)kv.Key, kv => kv.Value);
 
     /// <summary>Per seed, held-out loss at an epoch count of the ladder relative to the same seed's one-epoch run.</summary>
     IReadOnlyDictionary<int, double> RelativePerSeed(string size, int epochs)
@@ -129,11 +123,7 @@ public sealed class RepetitionAnalysis
     }
 
     public VerdictTable Verdict() => new("Repetition: multi-epoch training on a fixed token budget",
-        [NearlyUniqueThenDegrades(), LargerDegradeMore(), DropoutHelps(), RStarMatches()]);
-
-    /// <summary>true: clearly above the threshold; false: clearly below; null: within the noise.</summary>
-    static bool? Clearly(double value, double se, double threshold) =>
-        value - Z * se > threshold ? true : value + Z * se < threshold ? false : null;
+        [NearlyUniqueThenDegrades(), LargerDegradeMore(), DropoutHelps(), RStarMatches()], Thresholds);
 
     static string Pct(double x)
     {
@@ -152,17 +142,18 @@ public sealed class RepetitionAnalysis
         var four = d.FirstOrDefault(p => p.Epochs == 4);
         var top = d.LastOrDefault();
         if (four is null || top is null || top.Epochs <= 4)
-            return Claim.Decide(id, statement, paper, "missing 1-, 4- or >4-epoch runs", false, conclusive: false);
-        var ours = $"{Pct(four.Relative)} at 4 epochs, {Pct(top.Relative)} at {top.Epochs} ({ReferenceSize})";
-        var flat = Clearly(four.Relative, four.StdErr, NearlyAsGood) switch { true => false, false => true, null => (bool?)null };
-        var (rise, riseSe) = Paired(RelativePerSeed(ReferenceSize, top.Epochs), RelativePerSeed(ReferenceSize, 4), (x, y) => x - y);
-        // Degrading means leaving the "nearly as good" band and being worse than at 4 epochs.
-        var beyondBand = Clearly(top.Relative, top.StdErr, NearlyAsGood);
-        var worse = Clearly(rise, riseSe, 0);
-        bool? degrades = beyondBand == true && worse == true ? true : beyondBand == false || worse == false ? false : null;
-        var note = $"held when 4 epochs is within {Pct(NearlyAsGood).TrimStart('+')} of 1 epoch and {top.Epochs} epochs is beyond that and worse than 4, each by {Z} standard errors of the per-seed differences";
-        if (flat == false || degrades == false) return Claim.Decide(id, statement, paper, ours, false, note: note);
-        return Claim.Decide(id, statement, paper, ours, true, conclusive: flat == true && degrades == true, note: note);
+            return Claim.Undecided(id, statement, paper, "missing 1-, 4- or >4-epoch runs", "missing 1-, 4- or >4-epoch runs");
+        var at4 = Stats.PerSeed(Long(RelativePerSeed(ReferenceSize, 4)));
+        var atTop = Stats.PerSeed(Long(RelativePerSeed(ReferenceSize, top.Epochs)));
+        var ours = $"{Pct(four.Relative)} at 4 epochs, {Pct(top.Relative)} at {top.Epochs} ({ReferenceSize}; per-seed relative increase {at4.Format("+0.0000;-0.0000")} at 4)";
+        // Nearly as good: no worse than the band (an equivalence test with an open lower side: better is fine).
+        var flat = Stats.Within(at4, double.NegativeInfinity, NearlyAsGood);
+        // Degrading: beyond the band and worse than at 4 epochs.
+        var beyond = Stats.Exceeds(atTop, NearlyAsGood);
+        var worse = Stats.Exceeds(Paired(RelativePerSeed(ReferenceSize, top.Epochs), RelativePerSeed(ReferenceSize, 4), (x, y) => x - y));
+        return new Claim(id, statement, paper, ours, Stats.All(flat, beyond, worse),
+            Stats.Reasons(("4 epochs within the band", flat), ($"{top.Epochs} epochs beyond it", beyond), ($"{top.Epochs} worse than 4", worse))
+            + $"; band: at most {Pct(NearlyAsGood).TrimStart('+')} above 1 epoch, per seed");
     }
 
     Claim LargerDegradeMore()
@@ -170,19 +161,18 @@ public sealed class RepetitionAnalysis
         const string id = "larger-degrade-more";
         const string statement = "Larger models degrade more under repetition";
         const string paper = "excess parameters decay faster than repeated data (R*_N = 5.3 < R*_D = 15.4)";
-        if (Sizes.Count < 2) return Claim.Decide(id, statement, paper, "one model size only", false, conclusive: false);
+        if (Sizes.Count < 2) return Claim.Undecided(id, statement, paper, "one model size only", "one model size only");
         var small = Degradation(Sizes[0]);
         var large = Degradation(Sizes[^1]);
         var common = small.Select(p => p.Epochs).Intersect(large.Select(p => p.Epochs)).Where(e => e > 1).DefaultIfEmpty(0).Max();
-        if (common == 0) return Claim.Decide(id, statement, paper, "no repeated arm shared by the smallest and largest size", false, conclusive: false);
+        if (common == 0) return Claim.Undecided(id, statement, paper, "no repeated arm shared by the smallest and largest size", "no shared repeated arm");
         var s = small.First(p => p.Epochs == common);
         var l = large.First(p => p.Epochs == common);
-        var ours = $"at {common} epochs: {Sizes[^1]} {Pct(l.Relative)} vs {Sizes[0]} {Pct(s.Relative)}";
         // Per seed: the two sizes of one seed train on the same unique sets.
-        var (excess, se) = Paired(RelativePerSeed(Sizes[^1], common), RelativePerSeed(Sizes[0], common), (x, y) => x - y);
-        var verdict = Clearly(excess, se, 0);
-        return Claim.Decide(id, statement, paper, ours, verdict == true, conclusive: verdict is not null,
-            note: "relative held-out loss increase over 1 epoch, largest vs smallest model");
+        var excess = Paired(RelativePerSeed(Sizes[^1], common), RelativePerSeed(Sizes[0], common), (x, y) => x - y);
+        var ours = $"at {common} epochs: {Sizes[^1]} {Pct(l.Relative)} vs {Sizes[0]} {Pct(s.Relative)} (per-seed excess {excess.Format("+0.0000;-0.0000")})";
+        return Claim.From(id, statement, paper, ours, Stats.Exceeds(excess),
+            "relative held-out loss increase over 1 epoch, largest minus smallest model, paired by seed");
     }
 
     Claim DropoutHelps()
@@ -190,14 +180,15 @@ public sealed class RepetitionAnalysis
         const string id = "dropout-reduces-degradation";
         const string statement = "Dropout reduces multi-epoch degradation";
         const string paper = "63.0 vs 61.7 with vs without dropout on repeated C4";
-        if (DropoutComparison() is not { } cmp) return Claim.Decide(id, statement, paper, "no dropout arms", false, conclusive: false);
+        if (DropoutComparison() is not { } cmp) return Claim.Undecided(id, statement, paper, "no dropout arms", "no dropout arms");
         var none = cmp.Arms.First(a => a.Dropout == 0);
-        var best = cmp.Arms.Where(a => a.Dropout > 0).MinBy(a => a.MeanHeldOut)!;
-        var (gain, se) = Paired(HeldOut(best), HeldOut(none), (withDropout, without) => 1 - withDropout / without);
+        var rates = cmp.Arms.Where(a => a.Dropout > 0).ToList();
+        var best = rates.MinBy(a => a.MeanHeldOut)!;
+        // Each rate's relative gain over no dropout, per seed; the best of several rates is corrected for (Holm).
+        var gains = rates.Select(a => ($"dropout {F(a.Dropout, "0.0#")}", Paired(HeldOut(a), HeldOut(none), (withDropout, without) => 1 - withDropout / without))).ToList();
         var ours = $"{cmp.Size} at {cmp.Epochs} epochs: held-out {F(best.MeanHeldOut, "0.000")} (dropout {F(best.Dropout, "0.0#")}) vs {F(none.MeanHeldOut, "0.000")} (none)";
-        var verdict = Clearly(gain, se, 0);
-        return Claim.Decide(id, statement, paper, ours, verdict == true, conclusive: verdict is not null,
-            note: $"best dropout rate vs none at the highest epoch count, over {Math.Min(none.Seeds, best.Seeds)} seed(s)");
+        return Claim.From(id, statement, paper, ours, Stats.AnyExceeds(gains),
+            $"relative held-out gain of each dropout rate over none at the highest epoch count, paired by seed over {Math.Min(none.Seeds, best.Seeds)} seed(s)");
     }
 
     Claim RStarMatches()
@@ -205,24 +196,20 @@ public sealed class RepetitionAnalysis
         const string id = "r-star";
         var statement = $"Fitted R* is the paper's 15.4 within a factor of {F(RStarFactor, "0")}";
         const string paper = "R* = 15.4";
-        if (Fit is not { } f) return Claim.Decide(id, statement, paper, $"fit failed: {FitError}", false, conclusive: false);
-        bool Within(double r) => r >= EffectiveData.PaperRStar / RStarFactor && r <= EffectiveData.PaperRStar * RStarFactor;
+        if (Fit is not { } f) return Claim.Undecided(id, statement, paper, $"fit failed: {FitError}", "the fit failed");
         var spread = RStarPerSeed is { Count: > 0 } s ? $" (per seed {F(s.Min)}-{F(s.Max)}, {s.Count} fitted, {s.Failed} unidentified)" : "";
         var ours = $"R* = {F(f.Law.RStar)}{spread}, fit rel. RMSE {Pct(f.RelativeRmse).TrimStart('+')}";
         if (f.RStarAtBound)
-            return Claim.Decide(id, statement, paper, ours, false, conclusive: false, note: "R* ran to a search bound: the runs do not pin it down");
+            return Claim.Undecided(id, statement, paper, ours, "R* ran to a search bound: the runs do not pin it down");
         var maxEpochs = f.Predictions.Max(p => p.Point.Epochs);
         if (maxEpochs < MinEpochsForRStar)
-            return Claim.Decide(id, statement, paper, ours, false, conclusive: false,
-                note: $"runs reach only {F(maxEpochs, "0")} epochs; R* needs at least {MinEpochsForRStar} to be pinned down");
-        var pooled = Within(f.Law.RStar);
-        // The standard error is of ln R*: the interval must sit on one side of the band's edges as well.
-        var lnSe = f.RStarStandardError is { } se ? se / f.Law.RStar : double.PositiveInfinity;
-        var interval = (Lo: f.Law.RStar * Math.Exp(-Z * lnSe), Hi: f.Law.RStar * Math.Exp(Z * lnSe));
-        var perSeed = RStarPerSeed?.Values ?? [];
-        var agree = perSeed.All(r => Within(r) == pooled) && (RStarPerSeed?.Failed ?? 0) == 0
-                    && Within(interval.Lo) == pooled && Within(interval.Hi) == pooled;
-        return Claim.Decide(id, statement, paper, ours, pooled, conclusive: agree,
-            note: $"held when the pooled fit and every per-seed fit lie in [{F(EffectiveData.PaperRStar / RStarFactor, "0.00")}, {F(EffectiveData.PaperRStar * RStarFactor, "0")}]");
+            return Claim.Undecided(id, statement, paper, ours, $"runs reach only {F(maxEpochs, "0")} epochs; R* needs at least {MinEpochsForRStar} to be pinned down");
+        if (RStarPerSeed is { Failed: > 0 } failed)
+            return Claim.Undecided(id, statement, paper, ours, $"R* is unidentified for {failed.Failed} seed(s)");
+        // Each seed's fit is one replication; the band is a factor either side of the paper's value, so test ln R*.
+        var perSeed = Stats.PerSeed((RStarPerSeed?.Values ?? []).Select((r, i) => ((long)i, Math.Log(r))));
+        var lnPaper = Math.Log(EffectiveData.PaperRStar);
+        return Claim.From(id, statement, paper, ours, Stats.Within(perSeed, lnPaper - Math.Log(RStarFactor), lnPaper + Math.Log(RStarFactor)),
+            $"equivalence on ln R* of the per-seed fits, band [{F(EffectiveData.PaperRStar / RStarFactor, "0.00")}, {F(EffectiveData.PaperRStar * RStarFactor, "0")}]");
     }
 }

@@ -19,7 +19,7 @@ public sealed record RepetitionRun(
 /// <summary>Mean and spread over seeds of one arm (size, epochs, dropout, total tokens).</summary>
 public sealed record ArmSummary(string Size, int Epochs, long UniqueTokens, double Dropout, int Seeds, double MeanHeldOut, double StdHeldOut, double MeanTrain)
 {
-    /// <summary>Standard error of the mean held-out loss; 0 with one seed (see <see cref="RepetitionAnalysis.NoiseFloor"/>).</summary>
+    /// <summary>Standard error of the mean held-out loss; 0 with one seed.</summary>
     public double StdErr => Seeds < 2 ? 0 : StdHeldOut / Math.Sqrt(Seeds);
     public long TotalTokens => UniqueTokens * Epochs;
 

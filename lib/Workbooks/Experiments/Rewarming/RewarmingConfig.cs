@@ -80,6 +80,9 @@ public sealed record RewarmingConfig
     };
     public double Tolerance { get; init; } = 0.01;
 
+    /// <summary>The seeds, one independent replication each (initialisation, data split and order): the unit every claim is decided on.</summary>
+    public IReadOnlyList<long> Seeds { get; init; } = [1, 2, 3];
+    /// <summary>The replication being run: <see cref="RewarmingExperiment.Run"/> sets it from <see cref="Seeds"/>, one at a time.</summary>
     public long Seed { get; init; } = 1;
     public string Device { get; init; } = "auto";
     /// <summary>
@@ -103,7 +106,7 @@ public sealed record RewarmingConfig
                 BatchSize = 8, EvalWindows = 16,
                 UpstreamSteps = 40, UpstreamWarmup = 4, EarlierCheckpoints = [20],
                 ContinueSteps = 20, MaxLrs = [1e-3, 3e-3], Warmups = [0, 4], ReferenceMaxLr = 3e-3, ReferenceWarmup = 4,
-                EvalInterval = 10, DenseSteps = 5, UpstreamEvalInterval = 20,
+                EvalInterval = 10, DenseSteps = 5, UpstreamEvalInterval = 20, Seeds = [1],
             },
             ProfileKind.Quick => new RewarmingConfig(),
             _ => new RewarmingConfig
@@ -125,6 +128,7 @@ public sealed record RewarmingConfig
     public void Validate()
     {
         Model.Validate();
+        Require(Seeds.Count > 0 && Seeds.Distinct().Count() == Seeds.Count, nameof(Seeds), "must be distinct and not empty");
         Require(BatchSize > 0, nameof(BatchSize), $"must be positive, got {BatchSize}");
         Require(UpstreamSteps > UpstreamWarmup, nameof(UpstreamSteps), $"must exceed UpstreamWarmup ({UpstreamWarmup}), got {UpstreamSteps}");
         Require(ContinueSteps > 0, nameof(ContinueSteps), $"must be positive, got {ContinueSteps}");

@@ -19,30 +19,38 @@ public static class RewarmingExperiment
         ArgumentNullException.ThrowIfNull(runner);
         config.Validate();
         var clock = Stopwatch.StartNew();
-        var data = RewarmingData.Load(config);
-
-        var upstream = runner.Run(UpstreamJob(config, data, infinite: false), () => new JobInputs(data.UpstreamSource(), data.EvalSets()), cancellation);
-        var infinite = runner.Run(UpstreamJob(config, data, infinite: true), () => new JobInputs(data.UpstreamSource(), data.EvalSets()), cancellation);
-
-        var arms = new List<ArmRun>();
-        var results = new List<JobResult> { upstream, infinite };
-        foreach (var plan in RewarmingPlan.Arms(config))
+        var runs = new List<ArmRun>();
+        var results = new List<JobResult>();
+        RewarmingResult? first = null;
+        foreach (var seed in config.Seeds)
         {
-            var parent = plan.Parent switch { UpstreamRun.Cosine => upstream, UpstreamRun.Infinite => infinite, _ => null };
-            var start = parent is null ? null : runner.StartFrom(parent, config.Mode, plan.Spec.FromUpstreamStep);
-            var result = RunArm(config, data, plan, start, runner, cancellation);
-            results.Add(result);
-            arms.Add(ToArmRun(plan.Spec, result));
+            var c = config with { Seed = seed };
+            var data = RewarmingData.Load(c);
+            var upstream = runner.Run(UpstreamJob(c, data, infinite: false), () => new JobInputs(data.UpstreamSource(), data.EvalSets()), cancellation);
+            var infinite = runner.Run(UpstreamJob(c, data, infinite: true), () => new JobInputs(data.UpstreamSource(), data.EvalSets()), cancellation);
+            results.Add(upstream);
+            results.Add(infinite);
+            var arms = new List<ArmRun>();
+            foreach (var plan in RewarmingPlan.Arms(c))
+            {
+                var parent = plan.Parent switch { UpstreamRun.Cosine => upstream, UpstreamRun.Infinite => infinite, _ => null };
+                var start = parent is null ? null : runner.StartFrom(parent, c.Mode, plan.Spec.FromUpstreamStep);
+                var result = RunArm(c, data, plan, start, runner, cancellation);
+                results.Add(result);
+                arms.Add(ToArmRun(plan.Spec, result, seed));
+            }
+            runs.AddRange(arms);
+            first ??= new RewarmingResult
+            {
+                Config = config, Upstream = Points(upstream), InfiniteUpstream = Points(infinite), Plans = RewarmingPlan.Arms(c),
+                Arms = arms, Runs = [], Verdict = new VerdictTable("", []), Elapsed = default, JobsTrained = 0, JobsReplayed = 0,
+            };
         }
 
-        return new RewarmingResult
+        return first! with
         {
-            Config = config,
-            Upstream = Points(upstream),
-            InfiniteUpstream = Points(infinite),
-            Plans = RewarmingPlan.Arms(config),
-            Arms = arms,
-            Verdict = RewarmingVerdict.Decide(arms, config.Verdict),
+            Runs = runs,
+            Verdict = RewarmingVerdict.Decide(runs, config.Verdict),
             Elapsed = clock.Elapsed,
             JobsTrained = results.Count(r => !r.Replayed),
             JobsReplayed = results.Count(r => r.Replayed),
@@ -118,8 +126,8 @@ public static class RewarmingExperiment
     /// <summary>The configured model with the tokenizer's vocabulary.</summary>
     public static Models.GptConfig ModelFor(RewarmingConfig c, RewarmingData data) => c.Model with { VocabSize = data.Tokenizer.VocabSize };
 
-    static ArmRun ToArmRun(ArmSpec spec, JobResult r) =>
-        new(spec, Points(r), r.Final.TryGetValue(ReplayShareMetric, out var share) ? share : 0, TimeSpan.FromSeconds(r.Seconds));
+    static ArmRun ToArmRun(ArmSpec spec, JobResult r, long seed) =>
+        new(spec, Points(r), r.Final.TryGetValue(ReplayShareMetric, out var share) ? share : 0, TimeSpan.FromSeconds(r.Seconds), seed);
 
     /// <summary>A job's two evaluation curves joined by step.</summary>
     public static IReadOnlyList<ArmPoint> Points(JobResult r)

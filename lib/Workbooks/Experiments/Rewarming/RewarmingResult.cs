@@ -7,12 +7,15 @@ namespace Workbooks.Experiments.Rewarming;
 public sealed record RewarmingResult
 {
     public required RewarmingConfig Config { get; init; }
-    /// <summary>Held-out losses of the cosine pretraining run over its steps.</summary>
+    /// <summary>Held-out losses of the cosine pretraining run over its steps (first seed, as every chart).</summary>
     public required IReadOnlyList<ArmPoint> Upstream { get; init; }
     /// <summary>Held-out losses of the warmup-stable-decay pretraining run.</summary>
     public required IReadOnlyList<ArmPoint> InfiniteUpstream { get; init; }
     public required IReadOnlyList<ArmPlan> Plans { get; init; }
+    /// <summary>The first seed's arms: what the charts and the arm table show.</summary>
     public required IReadOnlyList<ArmRun> Arms { get; init; }
+    /// <summary>Every seed's arms: what the verdict is decided on.</summary>
+    public required IReadOnlyList<ArmRun> Runs { get; init; }
     public required VerdictTable Verdict { get; init; }
     public required TimeSpan Elapsed { get; init; }
     public required int JobsTrained { get; init; }
@@ -25,5 +28,5 @@ public sealed record RewarmingResult
         && a.Arm.MaxLr == Config.ReferenceMaxLr && a.Arm.WarmupSteps == Config.ReferenceWarmup);
 
     public override string ToString() =>
-        $"rewarming: {Arms.Count} arms, {JobsTrained} jobs trained and {JobsReplayed} replayed in {Elapsed.TotalSeconds:F0} s";
+        $"rewarming: {Arms.Count} arms x {Config.Seeds.Count} seed(s), {JobsTrained} jobs trained and {JobsReplayed} replayed in {Elapsed.TotalSeconds:F0} s";
 }
