@@ -1,5 +1,6 @@
 using Microsoft.DotNet.Interactive.Formatting;
 using Plotly.NET;
+using Workbooks.Experiments;
 using Workbooks.Reporting;
 
 namespace Workbooks.Interactive;
@@ -9,11 +10,16 @@ internal static class Formatters
 {
     public const string HtmlMimeType = "text/html";
     public const string PlainTextMimeType = "text/plain";
+    public const string MarkdownMimeType = "text/markdown";
 
     public static void Register()
     {
         // One formatter for every result type that renders itself (progress bars, verdict tables, ...).
         Formatter.Register<IHtmlRenderable>((value, writer) => writer.Write(value.ToHtml()), HtmlMimeType);
+        // Verdicts also as markdown: `workbooks run` collects them from the executed notebooks into verdicts.md.
+        Formatter.Register<VerdictTable>((value, writer) => writer.Write(value.ToHtml()), HtmlMimeType);
+        Formatter.Register<VerdictTable>((value, writer) => writer.Write(value.ToMarkdown()), MarkdownMimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(VerdictTable), HtmlMimeType, MarkdownMimeType);
         Formatter.Register<ProgressDisplay>((value, writer) => writer.Write(value.ToString()), PlainTextMimeType);
         // Charts draw from the page's plotly.js when there is one (the offline report), else from the CDN.
         Formatter.Register<GenericChart>((chart, writer) => writer.Write(ChartHtml.ToHtml(chart)), HtmlMimeType);

@@ -33,10 +33,12 @@ public static class NotebookRunner
             log.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {result.Name} ({result.Elapsed.TotalSeconds:F1} s){(result.Error is null ? "" : ": " + FirstLine(result.Error))}");
         }
 
-        var entries = results.Select(r => new ReportEntry(r.Name, r.Passed, r.Elapsed,
-            r.ExecutedNotebook is not null && File.Exists(r.ExecutedNotebook) ? NotebookDocument.Load(r.ExecutedNotebook) : null, r.Error)).ToList();
+        var executed = results.Select(r => (Result: r, Executed: r.ExecutedNotebook is not null && File.Exists(r.ExecutedNotebook) ? NotebookDocument.Load(r.ExecutedNotebook) : null)).ToList();
+        var entries = executed.Select(x => new ReportEntry(x.Result.Name, x.Result.Passed, x.Result.Elapsed, x.Executed, x.Result.Error)).ToList();
         HtmlReport.Write(Path.Combine(output, ReportFileName), entries, "Workbooks report",
             $"profile {profile.Name} · {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz} · Workbooks {setup.PackageVersion}");
+        // The verdict tables as markdown, readable (and diffable) without opening the report.
+        VerdictFile.Write(Path.Combine(output, VerdictFile.FileName), executed, profile.Name, setup.RepoRoot);
         return results;
     }
 
