@@ -10,7 +10,7 @@ namespace Workbooks.Tests.Rewarming;
 
 public class RewarmingExperimentTests
 {
-    static readonly RewarmingConfig Smoke = RewarmingConfig.For(Profile.Smoke) with
+    static readonly RewarmingConfig Smoke = RewarmingConfig.Preset(Profile.Smoke) with
     {
         Upstream = RewarmingConfig.DefaultUpstream, Downstream = RewarmingConfig.DefaultDownstream, Device = "cpu",
     };

@@ -1,4 +1,5 @@
 using Workbooks.Data.Mixing;
+using Workbooks.Experiments.Common;
 using Workbooks.Models;
 using Workbooks.Training;
 
@@ -9,12 +10,8 @@ namespace Workbooks.Experiments.Rewarming;
 /// continuation arms. Learning rates of the continuation are absolute; the no-rewarm arm keeps the
 /// upstream run's final rate (<see cref="UpstreamMaxLr"/> x <see cref="MinLrRatio"/>).
 /// </summary>
-public sealed record RewarmingConfig
+public sealed record RewarmingConfig : FamilyConfig
 {
-    /// <summary>Environment variables that choose the corpora (`workbooks run rewarming --upstream FILE --downstream FILE` sets them).</summary>
-    public const string UpstreamVariable = "WORKBOOKS_UPSTREAM";
-    public const string DownstreamVariable = "WORKBOOKS_DOWNSTREAM";
-
     /// <summary>
     /// The default pair: sums and products, then server logs. Different alphabets and layouts, but both are full
     /// of digits, so training on logs partly helps arithmetic again: the losses interact rather than just collide.
@@ -34,7 +31,7 @@ public sealed record RewarmingConfig
     /// <summary>At most this many evaluation windows per domain (spread evenly over the held-out tokens).</summary>
     public int EvalWindows { get; init; } = 64;
 
-    public GptConfig Model { get; init; } = new() { ContextLength = 64, Layers = 2, Heads = 2, Width = 64 };
+    public override GptConfig Model { get; init; } = new() { ContextLength = 64, Layers = 2, Heads = 2, Width = 64 };
     public int BatchSize { get; init; } = 16;
 
     // Upstream pretraining: linear warmup and cosine to MinLrRatio x max; checkpoints at EarlierCheckpoints too.
@@ -80,25 +77,14 @@ public sealed record RewarmingConfig
     };
     public double Tolerance { get; init; } = 0.01;
 
-    /// <summary>The seeds, one independent replication each (initialisation, data split and order): the unit every claim is decided on.</summary>
-    public IReadOnlyList<long> Seeds { get; init; } = [1, 2, 3];
     /// <summary>The replication being run: <see cref="RewarmingExperiment.Run"/> sets it from <see cref="Seeds"/>, one at a time.</summary>
     public long Seed { get; init; } = 1;
-    public string Device { get; init; } = "auto";
-    /// <summary>
-    /// Intra-op threads (0: libtorch's default). One thread by default: these models are too small to gain
-    /// from a second, and on a busy 2-core machine libtorch's spinning threads made runs 10x slower.
-    /// Same count, same curves.
-    /// </summary>
-    public int Threads { get; init; } = 1;
 
     public double UpstreamMinLr => UpstreamMaxLr * MinLrRatio;
     public long CooldownSteps(long steps) => Math.Max(1, (long)Math.Round(steps * CooldownFraction));
 
-    /// <summary>The preset for a profile, with the corpora from the environment when set.</summary>
-    public static RewarmingConfig For(Profile profile)
-    {
-        var c = profile.Kind switch
+    /// <summary>The preset for a profile: smoke (CI, seconds), quick (minutes on 2 CPU cores), full (one GPU).</summary>
+    public static RewarmingConfig Preset(Profile profile) => (profile.Kind switch
         {
             ProfileKind.Smoke => new RewarmingConfig
             {
@@ -117,18 +103,22 @@ public sealed record RewarmingConfig
                 ContinueSteps = 2000, MaxLrs = [3e-4, 1e-3, 3e-3], Warmups = [0, 50, 200], ReferenceMaxLr = 1e-3, ReferenceWarmup = 50,
                 EvalInterval = 100, DenseSteps = 40, UpstreamEvalInterval = 200, Threads = 0,
             },
-        };
+        }) with { Profile = profile.Name };
+
+    /// <summary>The current profile's preset, with the corpora from the environment (`workbooks run rewarming --upstream FILE --downstream FILE`).</summary>
+    public static RewarmingConfig Current()
+    {
+        var c = Preset(Experiments.Profile.Current);
         return c with
         {
-            Upstream = Environment.GetEnvironmentVariable(UpstreamVariable) is { Length: > 0 } up ? up : c.Upstream,
-            Downstream = Environment.GetEnvironmentVariable(DownstreamVariable) is { Length: > 0 } down ? down : c.Downstream,
+            Upstream = FamilyEnvironment.CorpusSpec(FamilyEnvironment.Upstream) ?? c.Upstream,
+            Downstream = FamilyEnvironment.CorpusSpec(FamilyEnvironment.Downstream) ?? c.Downstream,
         };
     }
 
-    public void Validate()
+    public override void Validate()
     {
-        Model.Validate();
-        Require(Seeds.Count > 0 && Seeds.Distinct().Count() == Seeds.Count, nameof(Seeds), "must be distinct and not empty");
+        base.Validate();
         Require(BatchSize > 0, nameof(BatchSize), $"must be positive, got {BatchSize}");
         Require(UpstreamSteps > UpstreamWarmup, nameof(UpstreamSteps), $"must exceed UpstreamWarmup ({UpstreamWarmup}), got {UpstreamSteps}");
         Require(ContinueSteps > 0, nameof(ContinueSteps), $"must be positive, got {ContinueSteps}");

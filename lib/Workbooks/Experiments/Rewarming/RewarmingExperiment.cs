@@ -9,8 +9,14 @@ namespace Workbooks.Experiments.Rewarming;
 /// continuation arm on the downstream domain, each a <see cref="TrainingJob"/> cached in the run store, and
 /// decides the claims from the curves.
 /// </summary>
-public static class RewarmingExperiment
+public sealed class RewarmingExperiment : IFamily<RewarmingConfig, RewarmingResult>
 {
+    RewarmingExperiment() { }
+
+    public static string Name => "rewarming";
+    public static RewarmingConfig Preset(Profile profile) => RewarmingConfig.Preset(profile);
+    public static RewarmingConfig Current() => RewarmingConfig.Current();
+
     const string ReplayShareMetric = "replay_share";
 
     public static RewarmingResult Run(RewarmingConfig config, JobRunner runner, CancellationToken cancellation = default)
@@ -113,11 +119,8 @@ public static class RewarmingExperiment
         };
     }
 
-    static TrainConfig BaseTrain(RewarmingConfig c) => new()
+    static TrainConfig BaseTrain(RewarmingConfig c) => c.TrainConfig(c.Seed, 0, new ConstantLr(c.UpstreamMaxLr)) with
     {
-        Seed = c.Seed,
-        Device = c.Device,
-        Threads = c.Threads,
         EvalAtStart = true,
         EvalAtEnd = true,
         CheckpointAtEnd = true,

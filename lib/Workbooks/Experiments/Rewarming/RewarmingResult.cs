@@ -1,10 +1,12 @@
+using Workbooks.Experiments.Common;
+
 namespace Workbooks.Experiments.Rewarming;
 
 /// <summary>
 /// Everything the rewarming notebook shows: both upstream runs' curves, every arm's curves, the verdict,
 /// and how much was trained now versus replayed from the run store.
 /// </summary>
-public sealed record RewarmingResult
+public sealed record RewarmingResult : IFamilyResult
 {
     public required RewarmingConfig Config { get; init; }
     /// <summary>Held-out losses of the cosine pretraining run over its steps (first seed, as every chart).</summary>

@@ -1,0 +1,104 @@
+using Workbooks.Models;
+using Workbooks.Training;
+
+namespace Workbooks.Experiments.Common;
+
+/// <summary>
+/// What every family's config holds, so that learning one family teaches the next: the profile it was made for,
+/// the seeds (the unit every claim is decided on), the model, where and on how many threads it trains, one
+/// <see cref="Validate"/>, and one way to make a job's <see cref="Training.TrainConfig"/>.
+/// </summary>
+public abstract record FamilyConfig
+{
+    /// <summary>The profile the preset was made for (smoke, quick or full).</summary>
+    public string Profile { get; init; } = "quick";
+    /// <summary>Independent replications; a claim needs at least <see cref="Stats.MinSeeds"/> to be decided.</summary>
+    public IReadOnlyList<long> Seeds { get; init; } = [1, 2, 3];
+    /// <summary>The GPT every job trains (a family that sweeps sizes gives its reference size here).</summary>
+    public abstract GptConfig Model { get; init; }
+    /// <summary>auto (CUDA when present), cpu, cuda or cuda:N.</summary>
+    public string Device { get; init; } = "auto";
+    /// <summary>
+    /// Intra-op threads (0: libtorch's default). One by default: these models are too small to gain from a second,
+    /// and on a busy 2-core machine libtorch's spinning threads made runs 10x slower. Same count, same curves.
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Checks every setting and throws an ArgumentException naming the first bad one; families add their own checks.</summary>
+    public virtual void Validate()
+    {
+        var name = GetType().Name;
+        if (Seeds.Count == 0 || Seeds.Distinct().Count() != Seeds.Count)
+            throw new ArgumentException($"{name}.Seeds must be distinct and not empty (got {string.Join(", ", Seeds)}).", nameof(Seeds));
+        if (Threads < 0) throw new ArgumentException($"{name}.Threads must be 0 (libtorch's default) or positive, got {Threads}.", nameof(Threads));
+        if (string.IsNullOrWhiteSpace(Device)) throw new ArgumentException($"{name}.Device must be auto, cpu, cuda or cuda:N.", nameof(Device));
+        Model.Validate();
+    }
+
+    /// <summary>
+    /// The one way a family's job gets its trainer settings: steps, schedule, seed, device and threads from here;
+    /// the job adds what is its own (evaluation, checkpoints, weight decay) with `with`.
+    /// </summary>
+    public TrainConfig TrainConfig(long seed, long steps, ILrSchedule schedule) => new()
+    {
+        Seed = seed,
+        Steps = steps,
+        Schedule = schedule,
+        Device = Device,
+        Threads = Threads,
+    };
+}
+
+/// <summary>
+/// The one place that reads the environment variables `workbooks run` sets for the notebooks (and a user may
+/// set by hand): the data each family trains on. Options from the command line arrive here the same way.
+/// </summary>
+public static class FamilyEnvironment
+{
+    public const string Corpus = "WORKBOOKS_CORPUS";
+    public const string Upstream = "WORKBOOKS_UPSTREAM";
+    public const string Downstream = "WORKBOOKS_DOWNSTREAM";
+    public const string Tasks = "WORKBOOKS_TASKS";
+
+    /// <summary>
+    /// The corpus spec a variable names (a path, sample:NAME or synthetic:GENERATOR), or null when unset; a plain
+    /// path that does not exist is an error naming the variable, and a path is made absolute.
+    /// </summary>
+    public static string? CorpusSpec(string variable)
+    {
+        var spec = Environment.GetEnvironmentVariable(variable)?.Trim();
+        if (string.IsNullOrEmpty(spec)) return null;
+        if (spec.StartsWith("sample:", StringComparison.Ordinal) || spec.StartsWith("synthetic:", StringComparison.Ordinal)) return spec;
+        if (!System.IO.File.Exists(spec) && !Directory.Exists(spec))
+            throw new FileNotFoundException($"{variable} names a corpus that does not exist: {spec}", spec);
+        return Path.GetFullPath(spec);
+    }
+
+    /// <summary>A file a variable names, made absolute, or null when unset; a missing file is an error naming the variable.</summary>
+    public static string? File(string variable)
+    {
+        var path = Environment.GetEnvironmentVariable(variable)?.Trim();
+        if (string.IsNullOrEmpty(path)) return null;
+        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{variable} names a file that does not exist: {path}", path);
+        return Path.GetFullPath(path);
+    }
+}
+
+/// <summary>What every family's result offers: the verdict table the notebook ends with.</summary>
+public interface IFamilyResult
+{
+    VerdictTable Verdict { get; }
+}
+
+/// <summary>
+/// A family of papers: its name, its presets (a pure function of the profile), the preset with the environment
+/// applied, how it runs and what it decides. Every notebook makes the same calls:
+/// <c>var config = {F}Config.Current(); var result = {F}Experiment.Run(config, runner); ...; result.Verdict</c>.
+/// </summary>
+public interface IFamily<TConfig, TResult> where TConfig : FamilyConfig where TResult : IFamilyResult
+{
+    static abstract string Name { get; }
+    static abstract TConfig Preset(Profile profile);
+    static abstract TConfig Current();
+    static abstract TResult Run(TConfig config, JobRunner runner, CancellationToken cancellation = default);
+}
