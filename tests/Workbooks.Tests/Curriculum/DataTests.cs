@@ -1,6 +1,7 @@
 using Workbooks.Data.Tokenization;
 using Workbooks.Experiments.Curriculum;
 using Workbooks.Tests.Training;
+using Workbooks.Training;
 
 namespace Workbooks.Tests.Curriculum;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Workbooks.Torch;
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// Runs a merge method over every tensor of a base and its fine-tuned models: streaming over

@@ -1,7 +1,8 @@
+using Workbooks.Data.Curriculum;
 using Workbooks.Models;
 using static TorchSharp.torch;
 
-namespace Workbooks.Data.Curriculum;
+namespace Workbooks.Training;
 
 /// <summary>
 /// Model-defined difficulty: a model's mean next-token loss on each sequence (<see cref="Gpt.LossPerSample"/>).

@@ -2,7 +2,7 @@ using TorchSharp;
 using Microsoft.Win32.SafeHandles;
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// Moves a CPU tensor's raw bytes to and from a file without an intermediate managed copy.

@@ -1,4 +1,4 @@
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// Settings for a merge, named as in mergekit. Null knobs take the method's preset value.

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// mergekit's generalized task arithmetic. Per tensor: deltas = model - base; sparsify each delta

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>Whole-file safetensors load and save, for state dicts that fit in memory.</summary>
 public static class Safetensors

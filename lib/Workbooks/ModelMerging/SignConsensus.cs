@@ -1,4 +1,4 @@
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>How TIES elects each entry's sign across models.</summary>
 public enum SignConsensus

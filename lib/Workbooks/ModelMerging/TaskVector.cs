@@ -2,7 +2,7 @@ using TorchSharp;
 using Workbooks.Torch;
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// The per-tensor differences finetuned - base, in float32 (float64 for F64 tensors), over the

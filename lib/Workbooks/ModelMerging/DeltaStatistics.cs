@@ -1,4 +1,4 @@
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// Magnitudes of a task vector's entries. Count, MeanAbs, Rms and MaxAbs are exact over every entry;

@@ -1,4 +1,4 @@
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>How the entries that survive sparsification are rescaled.</summary>
 public enum RescaleMode

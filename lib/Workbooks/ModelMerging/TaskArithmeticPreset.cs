@@ -1,4 +1,4 @@
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>The knobs that make a named method out of the generalized task-arithmetic pipeline.</summary>
 public sealed record TaskArithmeticPreset(

@@ -1,9 +1,8 @@
-using Workbooks.Data;
 using Workbooks.Data.Tokenization;
 using Workbooks.Torch;
 using static TorchSharp.torch;
 
-namespace Workbooks.Experiments.Merging;
+namespace Workbooks.Data;
 
 /// <summary>
 /// Supervised fine-tuning batches for exact-answer documents. Documents are joined as end-of-text,

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// Weighted average of the full models (the base's values are not used, except for tensors copied

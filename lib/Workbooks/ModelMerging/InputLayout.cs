@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>Checks that merge inputs hold the same tensor names, shapes and dtypes, naming the input and tensor that differ.</summary>
 static class InputLayout

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// Chooses which tensors are merged by name. Patterns are globs over the whole name ('*' any run of

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>The safetensors dtype names this library reads and writes, and their torch equivalents.</summary>
 public static class SafetensorsDType

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// Reusable CPU buffers, one per (slot, dtype), handed out as views of the requested shape. Streaming

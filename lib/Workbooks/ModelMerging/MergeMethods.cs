@@ -1,4 +1,4 @@
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>The named methods (mergekit's names); all but linear are presets of one pipeline.</summary>
 public static class MergeMethods

@@ -1,9 +1,8 @@
 using Workbooks.Data;
 using Workbooks.Data.Synthetic;
 using Workbooks.Data.Tokenization;
-using Workbooks.Experiments.Merging;
 
-namespace Workbooks.Tests.MergingExperiment;
+namespace Workbooks.Tests.Data;
 
 public class AnswerWindowsTests
 {

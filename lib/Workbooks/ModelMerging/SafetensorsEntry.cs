@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// One tensor's place in a safetensors file: dtype, shape and its byte range relative to the start

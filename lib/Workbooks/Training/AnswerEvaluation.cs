@@ -5,7 +5,7 @@ using Workbooks.Torch;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Workbooks.Experiments.Curriculum;
+namespace Workbooks.Training;
 
 /// <summary>
 /// Loss on the answers of exact-answer documents only: one document per row, the prompt's targets masked out,

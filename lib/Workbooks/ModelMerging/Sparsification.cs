@@ -1,4 +1,4 @@
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>How a task vector's entries are thinned before merging.</summary>
 public enum Sparsification

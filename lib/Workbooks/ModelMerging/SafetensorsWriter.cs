@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// Writes a safetensors file tensor by tensor, in a layout fixed up front (the header precedes the

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Workbooks.Merging;
+namespace Workbooks.ModelMerging;
 
 /// <summary>The sparsify-and-rescale step of the task-arithmetic pipeline, applied in place to one delta.</summary>
 public static class Sparsifier
