@@ -1,5 +1,4 @@
 using Workbooks.Data.Tokenization;
-using Workbooks.Torch;
 using static TorchSharp.torch;
 
 namespace Workbooks.Data;
@@ -9,24 +8,18 @@ namespace Workbooks.Data;
 /// document, end-of-text, document, ...; every row starts at a document boundary (so the first
 /// document sits where a scored prompt sits: right after end-of-text at position 0) and runs on into
 /// the next ones. Targets outside the completions (the answer and what follows the prompt) are
-/// <see cref="Ignore"/>, which cross-entropy skips: the loss, and what the model learns, is the answers',
-/// not the random prompts'. Seeded; the state (generator + step) resumes exactly.
+/// <see cref="BatchTensors.Ignore"/>, which cross-entropy skips: the loss, and what the model learns,
+/// is the answers', not the random prompts'. The sampling, batching and state are
+/// <see cref="RandomWindows"/>', restricted to document starts and scored targets.
 /// </summary>
 public sealed class AnswerWindows : IBatchSource
 {
-    /// <summary>Cross-entropy's default ignore index: targets equal to it do not count.</summary>
-    public const long Ignore = -100;
-
-    readonly int[] tokens;
-    readonly bool[] scored;
-    readonly int[] starts;
-    SeededRandom random;
+    readonly RandomWindows windows;
 
     public AnswerWindows(IReadOnlyList<Document> documents, TextTokenizer tokenizer, int batchSize, int contextLength, long seed)
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be at least 1");
         if (contextLength < 1) throw new ArgumentOutOfRangeException(nameof(contextLength), contextLength, "must be at least 1");
         var eot = tokenizer.EndOfText ?? throw new ArgumentException($"The {tokenizer.Name} tokenizer has no end-of-text token to separate documents.", nameof(tokenizer));
         var ids = new List<int>();
@@ -48,43 +41,22 @@ public sealed class AnswerWindows : IBatchSource
             ids.AddRange(completion);
             mask.AddRange(Enumerable.Repeat(true, completion.Length));
         }
-        tokens = ids.ToArray();
-        scored = mask.ToArray();
         // A row needs T + 1 tokens from its start.
-        starts = docStarts.Where(s => s + contextLength + 1 <= tokens.Length).ToArray();
+        var starts = docStarts.Where(s => s + contextLength + 1 <= ids.Count).ToArray();
         if (starts.Length == 0)
-            throw new ArgumentException($"{documents.Count} documents ({tokens.Length} tokens) give no row of ContextLength + 1 = {contextLength + 1} tokens that starts at a document whose prompt fits in it.", nameof(documents));
-        BatchSize = batchSize;
-        ContextLength = contextLength;
-        random = new SeededRandom(seed);
+            throw new ArgumentException($"{documents.Count} documents ({ids.Count} tokens) give no row of ContextLength + 1 = {contextLength + 1} tokens that starts at a document whose prompt fits in it.", nameof(documents));
+        DocumentStarts = starts.Length;
+        windows = new RandomWindows(ids.ToArray(), mask.ToArray(), starts, batchSize, contextLength, seed, "AnswerWindows/1");
     }
 
-    public int BatchSize { get; }
-    public int ContextLength { get; }
-    public long Step { get; private set; }
-    public int DocumentStarts => starts.Length;
+    public int BatchSize => windows.BatchSize;
+    public int ContextLength => windows.ContextLength;
+    public long Step => windows.Step;
+    public int DocumentStarts { get; }
 
-    public (Tensor Input, Tensor Target) Next()
-    {
-        var input = new long[BatchSize * ContextLength];
-        var target = new long[BatchSize * ContextLength];
-        for (var r = 0; r < BatchSize; r++)
-        {
-            var o = starts[random.NextInt(starts.Length)];
-            for (var t = 0; t < ContextLength; t++)
-            {
-                input[r * ContextLength + t] = tokens[o + t];
-                target[r * ContextLength + t] = scored[o + t + 1] ? tokens[o + t + 1] : Ignore;
-            }
-        }
-        Step++;
-        TorchRuntime.EnsureLoaded();
-        return (tensor(input, [BatchSize, ContextLength]), tensor(target, [BatchSize, ContextLength]));
-    }
+    public (Tensor Input, Tensor Target) Next() => windows.Next();
 
-    string Tag => $"AnswerWindows/1 n={tokens.Length} starts={starts.Length} B={BatchSize} T={ContextLength}";
+    public byte[] SaveState() => windows.SaveState();
 
-    public byte[] SaveState() => SourceState.WriteStepAndRandom(Tag, Step, random);
-
-    public void LoadState(byte[] state) => (Step, random) = SourceState.ReadStepAndRandom(state, Tag);
+    public void LoadState(byte[] state) => windows.LoadState(state);
 }

@@ -13,12 +13,9 @@ namespace Workbooks.Training;
 /// </summary>
 public static class AnswerEvaluation
 {
-    /// <summary>The ignore index of cross-entropy: targets equal to it do not count.</summary>
-    public const long Ignore = -100;
-
     /// <summary>
     /// Rows of prompt + answer + terminator, padded with the end-of-text id (or 0); targets are the next tokens on the
-    /// answer and terminator positions and <see cref="Ignore"/> elsewhere.
+    /// answer and terminator positions and <see cref="BatchTensors.Ignore"/> elsewhere.
     /// </summary>
     public static IReadOnlyList<(Tensor Input, Tensor Target)> Batches(IReadOnlyList<Document> documents, TextTokenizer tokenizer, int contextLength, int batchSize)
     {
@@ -36,7 +33,7 @@ public static class AnswerEvaluation
             if (all.Length > contextLength + 1)
                 throw new ArgumentException($"a '{d.Domain}' document of {all.Length} tokens does not fit the context of {contextLength}", nameof(documents));
             var input = Enumerable.Repeat(pad, contextLength).ToArray();
-            var target = Enumerable.Repeat(Ignore, contextLength).ToArray();
+            var target = Enumerable.Repeat(BatchTensors.Ignore, contextLength).ToArray();
             for (int t = 0; t + 1 < all.Length; t++)
             {
                 input[t] = all[t];
@@ -54,27 +51,24 @@ public static class AnswerEvaluation
         return batches;
     }
 
-    /// <summary>Mean cross-entropy over the answer tokens of the batches, in eval mode without gradients.</summary>
+    /// <summary>
+    /// Mean cross-entropy over the answer tokens of the batches, in eval mode without gradients, with the
+    /// cross-entropy in fp32 as <see cref="MixedPrecision.Loss"/> computes it for a bf16 model.
+    /// </summary>
     public static double Loss(Gpt model, IReadOnlyList<(Tensor Input, Tensor Target)> batches)
     {
-        var device = model.parameters().First().device;
-        bool wasTraining = model.training;
-        model.eval();
-        try
+        var device = EvalScope.DeviceOf(model);
+        using var mode = new EvalScope(model);
+        double sum = 0;
+        long count = 0;
+        foreach (var (input, target) in batches)
         {
-            using var _ = no_grad();
-            double sum = 0;
-            long count = 0;
-            foreach (var (input, target) in batches)
-            {
-                using var scope = NewDisposeScope();
-                var logits = model.forward(input.to(device));
-                var t = target.to(device);
-                sum += F.cross_entropy(logits.view(-1, logits.shape[^1]), t.view(-1), ignore_index: Ignore, reduction: nn.Reduction.Sum).item<float>();
-                count += t.ne(Ignore).sum().item<long>();
-            }
-            return count == 0 ? double.NaN : sum / count;
+            using var scope = NewDisposeScope();
+            var logits = model.forward(input.to(device)).to(float32);
+            var t = target.to(device);
+            sum += F.cross_entropy(logits.view(-1, logits.shape[^1]), t.view(-1), ignore_index: BatchTensors.Ignore, reduction: nn.Reduction.Sum).item<float>();
+            count += t.ne(BatchTensors.Ignore).sum().item<long>();
         }
-        finally { model.train(wasTraining); }
+        return count == 0 ? double.NaN : sum / count;
     }
 }

@@ -7,8 +7,8 @@ namespace Workbooks.Training;
 /// <summary>
 /// Model-defined difficulty: a model's mean next-token loss on each sequence (<see cref="Gpt.LossPerSample"/>).
 /// With a separately trained reference model it is the reference-loss measure; with the model being trained
-/// it is the model's own loss (TinyHelen rescores with it). Runs in eval mode without gradients and restores
-/// the model's mode.
+/// it is the model's own loss (TinyHelen rescores with it). It runs the model, so it lives in Training; Data's
+/// orderings see only <see cref="IDifficultyScorer"/> and the scores.
 /// </summary>
 public sealed class ModelLossDifficulty(Gpt model, string name = "model loss", int batchSize = 32) : IDifficultyScorer
 {
@@ -19,27 +19,24 @@ public sealed class ModelLossDifficulty(Gpt model, string name = "model loss", i
     /// <summary>Scores of the given pool indices only, in their order.</summary>
     public double[] Score(SequencePool pool, IReadOnlyList<int> indices) => Losses(model, pool, indices, batchSize);
 
-    /// <summary>Per-sequence losses of <paramref name="model"/> on the given pool sequences.</summary>
+    /// <summary>
+    /// Per-sequence losses of <paramref name="model"/> on the given pool sequences, evaluated as
+    /// <see cref="Evaluation"/> does: eval mode, no gradients, the cross-entropy in fp32 for a bf16 model.
+    /// </summary>
     public static double[] Losses(Gpt model, SequencePool pool, IReadOnlyList<int> indices, int batchSize = 32)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be positive");
-        var device = model.parameters().First().device;
+        var device = EvalScope.DeviceOf(model);
         var result = new double[indices.Count];
-        bool wasTraining = model.training;
-        model.eval();
-        try
+        using var mode = new EvalScope(model);
+        for (int start = 0; start < indices.Count; start += batchSize)
         {
-            using var _ = no_grad();
-            for (int start = 0; start < indices.Count; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                int n = Math.Min(batchSize, indices.Count - start);
-                var (input, target) = PoolTensors.Batch(pool, indices.Skip(start).Take(n).ToArray());
-                var losses = model.LossPerSample(input.to(device), target.to(device)).to(float64).cpu().data<double>().ToArray();
-                Array.Copy(losses, 0, result, start, n);
-            }
+            using var scope = NewDisposeScope();
+            int n = Math.Min(batchSize, indices.Count - start);
+            var (input, target) = PoolTensors.Batch(pool, indices.Skip(start).Take(n).ToArray());
+            var losses = MixedPrecision.LossPerSample(model, input.to(device), target.to(device)).to(float64).cpu().data<double>().ToArray();
+            Array.Copy(losses, 0, result, start, n);
         }
-        finally { model.train(wasTraining); }
         return result;
     }
 

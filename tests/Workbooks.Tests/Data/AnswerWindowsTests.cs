@@ -25,7 +25,7 @@ public class AnswerWindowsTests
             var text = new string(row.Skip(1).TakeWhile(t => t != ByteLevelTokenizer.EndOfTextId).Select(t => (char)t).ToArray());
             var doc = Docs.First(d => d.Text.StartsWith(text, StringComparison.Ordinal) || text.StartsWith(d.Text, StringComparison.Ordinal));
             var promptLength = doc.Prompt!.Length;
-            for (var t = 0; t < promptLength; t++) Assert.Equal(AnswerWindows.Ignore, targets[t]);
+            for (var t = 0; t < promptLength; t++) Assert.Equal(BatchTensors.Ignore, targets[t]);
             var completion = doc.Text[promptLength..];
             for (var k = 0; k < completion.Length && promptLength + k < 24; k++) Assert.Equal(completion[k], (char)targets[promptLength + k]);
         }
