@@ -58,26 +58,6 @@ public sealed class TaskVector : IDisposable
         finally { foreach (var t in b.Values) t.Dispose(); }
     }
 
-    public TaskVector Add(TaskVector other)
-    {
-        CheckSameNames(other);
-        return Map(kv => kv.Value.add(other.deltas[kv.Key]));
-    }
-
-    public TaskVector Subtract(TaskVector other)
-    {
-        CheckSameNames(other);
-        return Map(kv => kv.Value.sub(other.deltas[kv.Key]));
-    }
-
-    public TaskVector Scale(double factor) => Map(kv => kv.Value.mul(factor));
-    public TaskVector Negate() => Scale(-1);
-
-    public static TaskVector operator +(TaskVector a, TaskVector b) => a.Add(b);
-    public static TaskVector operator -(TaskVector a, TaskVector b) => a.Subtract(b);
-    public static TaskVector operator -(TaskVector a) => a.Negate();
-    public static TaskVector operator *(double s, TaskVector a) => a.Scale(s);
-
     /// <summary>L2 norm of all entries as one flat vector.</summary>
     public double Norm() => Math.Sqrt(deltas.Values.Sum(d => Dot(d, d)));
 
@@ -106,30 +86,6 @@ public sealed class TaskVector : IDisposable
             double dot = Dot(kv.Value, b), aa = Dot(kv.Value, kv.Value), bb = Dot(b, b);
             return aa == 0 || bb == 0 ? 0 : dot / Math.Sqrt(aa * bb);
         });
-    }
-
-    /// <summary>base + lambda * this, in the base's dtypes; tensors outside the vector are copied from the base.</summary>
-    public Dictionary<string, Tensor> ApplyTo(IReadOnlyDictionary<string, Tensor> @base, double lambda = 1.0)
-    {
-        var result = new Dictionary<string, Tensor>();
-        using (no_grad())
-        {
-            foreach (var (name, b) in @base)
-            {
-                if (!deltas.TryGetValue(name, out var d)) { result[name] = b.detach().clone(); continue; }
-                if (!b.shape.SequenceEqual(d.shape))
-                    throw new InvalidDataException($"Tensor '{name}' has shape [{string.Join(", ", b.shape)}] in the base but [{string.Join(", ", d.shape)}] in the task vector.");
-                using var sum = b.detach().to(d.dtype).add(d, alpha: lambda);
-                result[name] = sum.to(b.dtype).clone();
-            }
-        }
-        var missing = deltas.Keys.Where(k => !@base.ContainsKey(k)).ToList();
-        if (missing.Count > 0)
-        {
-            foreach (var t in result.Values) t.Dispose();
-            throw new InvalidDataException($"The base lacks {missing.Count} tensor(s) of the task vector, e.g. '{missing[0]}'.");
-        }
-        return result;
     }
 
     /// <summary>Magnitude statistics over all entries; quantiles from a seeded sample of at most <paramref name="sampleSize"/> entries.</summary>
@@ -170,11 +126,6 @@ public sealed class TaskVector : IDisposable
     {
         foreach (var t in deltas.Values) t.Dispose();
         deltas.Clear();
-    }
-
-    TaskVector Map(Func<KeyValuePair<string, Tensor>, Tensor> f)
-    {
-        using (no_grad()) return new TaskVector(deltas.ToDictionary(kv => kv.Key, f));
     }
 
     void CheckSameNames(TaskVector other)
