@@ -102,11 +102,11 @@ public sealed class LossReweighting : IDataOrder
         probabilities = null;
     }
 
-    public byte[] SaveState() => StateCodec.Write(nameof(LossReweighting), w => w.WriteDoubles(lastLoss));
+    public byte[] SaveState() => SourceState.Write(nameof(LossReweighting), w => w.WriteDoubles(lastLoss));
 
     public void LoadState(byte[] state)
     {
-        var l = StateCodec.Read(state, nameof(LossReweighting), r => r.ReadDoubles());
+        var l = SourceState.Read(state, nameof(LossReweighting), r => r.ReadDoubles());
         if (l.Length != lastLoss.Length)
             throw new ArgumentException($"loss reweighting state holds {l.Length} sequences, this pool has {lastLoss.Length}", nameof(state));
         l.CopyTo(lastLoss, 0);

@@ -193,7 +193,7 @@ public sealed class SkillItMixture : IDataOrder
         return Normalise(e);
     }
 
-    public byte[] SaveState() => StateCodec.Write(nameof(SkillItMixture), w =>
+    public byte[] SaveState() => SourceState.Write(nameof(SkillItMixture), w =>
     {
         w.WriteDoubles(weights);
         w.Write(recent.Count);
@@ -208,7 +208,7 @@ public sealed class SkillItMixture : IDataOrder
 
     public void LoadState(byte[] state)
     {
-        StateCodec.Read(state, nameof(SkillItMixture), r =>
+        SourceState.Read(state, nameof(SkillItMixture), r =>
         {
             var ws = r.ReadDoubles();
             if (ws.Length != weights.Length)
