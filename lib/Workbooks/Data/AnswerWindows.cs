@@ -46,7 +46,7 @@ public sealed class AnswerWindows : IBatchSource
         if (starts.Length == 0)
             throw new ArgumentException($"{documents.Count} documents ({ids.Count} tokens) give no row of ContextLength + 1 = {contextLength + 1} tokens that starts at a document whose prompt fits in it.", nameof(documents));
         DocumentStarts = starts.Length;
-        windows = new RandomWindows(ids.ToArray(), mask.ToArray(), starts, batchSize, contextLength, seed, "AnswerWindows/1");
+        windows = new RandomWindows(ids.ToArray(), mask.ToArray(), starts, batchSize, contextLength, seed, "AnswerWindows/2");
     }
 
     public int BatchSize => windows.BatchSize;

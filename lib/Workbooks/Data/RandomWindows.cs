@@ -15,7 +15,7 @@ public sealed class RandomWindows : IBatchSource
     SeededRandom random;
 
     public RandomWindows(int[] tokens, int batchSize, int contextLength, long seed)
-        : this(tokens, scored: null, starts: null, batchSize, contextLength, seed, "RandomWindows/1") { }
+        : this(tokens, scored: null, starts: null, batchSize, contextLength, seed, "RandomWindows/2") { }
 
     /// <param name="scored">Per token, whether it counts as a target (<see cref="BatchTensors.Ignore"/> otherwise).</param>
     /// <param name="starts">The offsets rows may start at, drawn uniformly.</param>

@@ -71,18 +71,11 @@ internal static class SourceState
     public static byte[] WriteStepAndRandom(string tag, long step, SeededRandom random) => Write(tag, w =>
     {
         w.Write(step);
-        foreach (var word in random.GetState()) w.Write(word);
+        w.Write(random.State);
     });
 
     public static (long Step, SeededRandom Random) ReadStepAndRandom(byte[] state, string tag)
     {
-        long step = 0;
-        var words = new ulong[4];
-        Read(state, tag, r =>
-        {
-            step = r.ReadInt64();
-            for (var i = 0; i < words.Length; i++) words[i] = r.ReadUInt64();
-        });
-        return (step, SeededRandom.FromState(words));
+        return Read(state, tag, r => (r.ReadInt64(), SeededRandom.FromState(r.ReadUInt64())));
     }
 }

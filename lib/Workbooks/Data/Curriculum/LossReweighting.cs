@@ -78,7 +78,7 @@ public sealed class LossReweighting : IDataOrder
     public int[] Batch(long step, int batchSize)
     {
         var p = (double[])Probabilities;
-        var rng = SplitMix64.For(seed, "loss-reweighting", step);
+        var rng = SeededRandom.For(seed, "loss-reweighting", step);
         var b = new int[batchSize];
         if (Strategy == ReweightStrategy.Uniform)
             for (int j = 0; j < batchSize; j++) b[j] = rng.NextInt(p.Length);
