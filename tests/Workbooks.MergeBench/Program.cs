@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Workbooks.MergeBench;
-using Workbooks.Merging;
+using Workbooks.ModelMerging;
 using Workbooks.Torch;
 using static TorchSharp.torch;
 

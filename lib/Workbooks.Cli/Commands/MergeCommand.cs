@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Workbooks.Merging;
+using Workbooks.ModelMerging;
 
 namespace Workbooks.Cli.Commands;
 

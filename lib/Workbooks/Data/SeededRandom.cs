@@ -1,20 +1,32 @@
+using System.Runtime.InteropServices;
+using Workbooks.Torch;
+
 namespace Workbooks.Data;
 
 /// <summary>
-/// A small seeded generator (xoshiro256**, seeded through SplitMix64) whose whole state can be saved
-/// and restored. System.Random cannot expose its state, and data order must resume exactly.
+/// The library's one seeded generator (SplitMix64: Steele, Lea and Flood 2014), used by data orders, batch
+/// sources, splits and the synthetic generators alike. Its whole state is one number, so saving a source's
+/// position is one word, and <see cref="For"/> derives independent generators from (seed, label, index)
+/// without any running state. The sequence is fixed by this file, not by a runtime (System.Random's is not
+/// specified), so committed data samples and resumed runs reproduce on every platform and .NET version.
 /// </summary>
 public sealed class SeededRandom
 {
-    ulong s0, s1, s2, s3;
+    ulong state;
 
-    public SeededRandom(long seed)
+    public SeededRandom(long seed) => state = (ulong)seed;
+
+    /// <summary>
+    /// The generator for one (seed, label, index): the one way sub-seeds are derived. Different labels, or
+    /// indices (a step, an epoch), give independent streams, so a draw depends only on what it is for.
+    /// </summary>
+    public static SeededRandom For(long seed, string label, long index = 0)
     {
-        var x = (ulong)seed;
-        s0 = SplitMix64(ref x); s1 = SplitMix64(ref x); s2 = SplitMix64(ref x); s3 = SplitMix64(ref x);
+        var g = new SeededRandom(Seeding.Derive(seed, label));
+        var i = (ulong)index;
+        g.state ^= SplitMix64(ref i);
+        return g;
     }
-
-    SeededRandom() { }
 
     /// <summary>The SplitMix64 step, exposed for tests against its published reference values.</summary>
     public static ulong SplitMix64(ref ulong x)
@@ -25,34 +37,60 @@ public sealed class SeededRandom
         return z ^ (z >> 31);
     }
 
-    public ulong NextUInt64()
-    {
-        var result = ulong.RotateLeft(s1 * 5, 7) * 9;
-        var t = s1 << 17;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
-        s2 ^= t;
-        s3 = ulong.RotateLeft(s3, 45);
-        return result;
-    }
+    public ulong NextUInt64() => SplitMix64(ref state);
 
-    /// <summary>A uniform integer in [0, exclusiveMax), without modulo bias (Lemire's method).</summary>
+    /// <summary>A uniform integer in [0, exclusiveMax), without modulo bias (draws below 2^64 mod n are redrawn).</summary>
     public long NextInt64(long exclusiveMax)
     {
         if (exclusiveMax <= 0) throw new ArgumentOutOfRangeException(nameof(exclusiveMax), exclusiveMax, "must be positive");
-        var range = (ulong)exclusiveMax;
-        var product = Math.BigMul(NextUInt64(), range, out var low);
-        if (low < range)
+        var bound = (ulong)exclusiveMax;
+        var threshold = (0UL - bound) % bound;
+        while (true)
         {
-            var threshold = (0UL - range) % range;
-            while (low < threshold) product = Math.BigMul(NextUInt64(), range, out low);
+            var r = NextUInt64();
+            if (r >= threshold) return (long)(r % bound);
         }
-        return (long)product;
     }
 
     public int NextInt(int exclusiveMax) => (int)NextInt64(exclusiveMax);
 
+    /// <summary>A uniform integer in [minInclusive, maxExclusive).</summary>
+    public int NextInt(int minInclusive, int maxExclusive)
+    {
+        if (maxExclusive <= minInclusive)
+            throw new ArgumentOutOfRangeException(nameof(maxExclusive), maxExclusive, $"must be greater than minInclusive ({minInclusive})");
+        return minInclusive + NextInt(maxExclusive - minInclusive);
+    }
+
     /// <summary>A uniform double in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>True with probability <paramref name="p"/>.</summary>
+    public bool Chance(double p) => NextDouble() < p;
+
+    public T Pick<T>(IReadOnlyList<T> items)
+    {
+        if (items.Count == 0) throw new ArgumentException("cannot pick from an empty list", nameof(items));
+        return items[NextInt(items.Count)];
+    }
+
+    /// <summary>An index drawn with probability proportional to <paramref name="weights"/> (non-negative, not all zero).</summary>
+    public int PickWeighted(ReadOnlySpan<double> weights)
+    {
+        double total = 0;
+        foreach (var w in weights) total += w;
+        if (!(total > 0)) throw new ArgumentException("weights must be non-negative with a positive sum", nameof(weights));
+        double u = NextDouble() * total, acc = 0;
+        int last = 0;
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (weights[i] <= 0) continue;
+            acc += weights[i];
+            last = i;
+            if (u < acc) return i;
+        }
+        return last; // rounding left u at the very top
+    }
 
     /// <summary>Fisher-Yates shuffle in place.</summary>
     public void Shuffle<T>(Span<T> items)
@@ -64,6 +102,16 @@ public sealed class SeededRandom
         }
     }
 
+    public void Shuffle<T>(List<T> items) => Shuffle(CollectionsMarshal.AsSpan(items));
+
+    /// <summary>A string of <paramref name="length"/> characters drawn uniformly from <paramref name="alphabet"/>.</summary>
+    public string String(string alphabet, int length)
+    {
+        var chars = new char[length];
+        for (int i = 0; i < length; i++) chars[i] = alphabet[NextInt(alphabet.Length)];
+        return new string(chars);
+    }
+
     /// <summary>A seeded permutation of 0..n-1.</summary>
     public static int[] Permutation(int n, long seed)
     {
@@ -73,12 +121,8 @@ public sealed class SeededRandom
         return p;
     }
 
-    public ulong[] GetState() => [s0, s1, s2, s3];
+    /// <summary>The whole state, for saving a position; <see cref="FromState"/> continues the sequence from it.</summary>
+    public ulong State => state;
 
-    public static SeededRandom FromState(ReadOnlySpan<ulong> state)
-    {
-        if (state.Length != 4) throw new ArgumentException($"A SeededRandom state has 4 words, got {state.Length}.", nameof(state));
-        if ((state[0] | state[1] | state[2] | state[3]) == 0) throw new ArgumentException("An all-zero state is not a valid xoshiro256** state.", nameof(state));
-        return new SeededRandom { s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3] };
-    }
+    public static SeededRandom FromState(ulong state) => new(0) { state = state };
 }

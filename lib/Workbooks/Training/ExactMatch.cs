@@ -1,9 +1,13 @@
+using Workbooks.Data.Synthetic;
 using Workbooks.Models;
 using static TorchSharp.torch;
 
 namespace Workbooks.Training;
 
-/// <summary>The share of prompts for which greedy decoding produces exactly the expected answer tokens.</summary>
+/// <summary>
+/// The share of prompts for which greedy decoding produces exactly the expected completion tokens: with items from
+/// <see cref="ExactAnswer.Items"/>, the answer followed by its terminator.
+/// </summary>
 public sealed record ExactMatchResult(double Accuracy, int Correct, int Total, IReadOnlyList<int[]> Predictions);
 
 public static class ExactMatch
@@ -41,7 +45,7 @@ public static class ExactMatch
                     predictions[chunk[r]] = answers.Skip(r * answerLength).Take(answerLength).Select(t => (int)t).ToArray();
             }
         }
-        var correct = Enumerable.Range(0, items.Count).Count(i => predictions[i].AsSpan().SequenceEqual(items[i].Answer));
+        var correct = Enumerable.Range(0, items.Count).Count(i => ExactAnswer.IsCorrect(predictions[i], items[i].Answer));
         return new ExactMatchResult(items.Count == 0 ? 0 : (double)correct / items.Count, correct, items.Count, predictions);
     }
 }

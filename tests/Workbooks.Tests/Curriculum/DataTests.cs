@@ -1,6 +1,8 @@
+using Workbooks.Data;
 using Workbooks.Data.Tokenization;
 using Workbooks.Experiments.Curriculum;
 using Workbooks.Tests.Training;
+using Workbooks.Training;
 
 namespace Workbooks.Tests.Curriculum;
 
@@ -67,8 +69,8 @@ public class DataTests
         var (input, target) = Assert.Single(AnswerEvaluation.Batches([doc], Bytes, contextLength: 16, batchSize: 4));
         var t = target.data<long>().ToArray();
         // "copy: abc>" is 10 bytes; targets at positions 9..12 are "abc\n", everything else ignored.
-        Assert.Equal(new long[] { 'a', 'b', 'c', '\n' }, t.Where(x => x != AnswerEvaluation.Ignore).ToArray());
-        Assert.Equal(9, Array.FindIndex(t, x => x != AnswerEvaluation.Ignore));
+        Assert.Equal(new long[] { 'a', 'b', 'c', '\n' }, t.Where(x => x != BatchTensors.Ignore).ToArray());
+        Assert.Equal(9, Array.FindIndex(t, x => x != BatchTensors.Ignore));
         Assert.Equal((long)'c', input.data<long>().ToArray()[0]);
     }
 }

@@ -1,6 +1,7 @@
 using Workbooks.Data.Curriculum;
 using Workbooks.Models;
 using Workbooks.Torch;
+using Workbooks.Training;
 using static TorchSharp.torch;
 
 namespace Workbooks.Tests.Curriculum;

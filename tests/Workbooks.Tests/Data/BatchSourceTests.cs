@@ -173,25 +173,4 @@ public class BatchSourceTests
         Assert.Equal([0L, 30, 60], capped.WindowOffsets);
         Assert.Throws<ArgumentException>(() => new EvalBatches(tokens[..10], 4, 10));
     }
-
-    [Fact]
-    public void Ordered_batches_follow_the_order_wrap_and_resume()
-    {
-        var seqs = Pool(6, 4);
-        int[] order = [5, 0, 3, 3, 1];
-        var source = new OrderedBatches(seqs, order, batchSize: 2);
-        Assert.Equal([5, 0], source.NextRows());
-        var state = source.SaveState();
-        Assert.Equal([3, 3], source.NextRows());
-        Assert.Equal([1, 5], source.NextRows()); // wraps
-        source.LoadState(state);
-        var (x, _) = Take(source, 1)[0];
-        Assert.Equal([3L, 3, 3, 3, 3, 3, 3, 3], x);
-
-        var once = new OrderedBatches(seqs, order, batchSize: 2, repeat: false);
-        once.NextRows(); once.NextRows();
-        Assert.Throws<InvalidOperationException>(() => once.NextRows());
-        Assert.Throws<ArgumentException>(() => new OrderedBatches(seqs, [0, 6], 1));
-        Assert.Throws<ArgumentException>(() => new OrderedBatches([new int[5], new int[4]], [0], 1));
-    }
 }

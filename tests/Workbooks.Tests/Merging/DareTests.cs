@@ -1,5 +1,5 @@
 using TorchSharp;
-using Workbooks.Merging;
+using Workbooks.ModelMerging;
 using static TorchSharp.torch;
 using static Workbooks.Tests.Merging.MergeTestData;
 

@@ -1,4 +1,4 @@
-using Workbooks.Merging;
+using Workbooks.ModelMerging;
 using static TorchSharp.torch;
 using static Workbooks.Tests.Merging.MergeTestData;
 

@@ -1,4 +1,4 @@
-using Workbooks.Merging;
+using Workbooks.ModelMerging;
 
 namespace Workbooks.Tests.Merging;
 

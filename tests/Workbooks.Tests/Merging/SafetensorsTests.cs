@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using TorchSharp;
-using Workbooks.Merging;
+using Workbooks.ModelMerging;
 using static TorchSharp.torch;
 using static Workbooks.Tests.Merging.MergeTestData;
 using PyBridge = TorchSharp.PyBridge.Safetensors;

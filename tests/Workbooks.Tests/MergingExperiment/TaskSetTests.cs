@@ -78,19 +78,6 @@ public class TaskSetTests
     }
 
     [Fact]
-    public void Scoring_items_start_after_end_of_text_and_must_stop_at_the_terminator()
-    {
-        var tokenizer = Tokenizers.Bytes();
-        var items = ScoringItems.Encode(
-            [new Document("add: 1+2=3\n", "task:add", Prompt: "add: 1+2=", Answer: "3"), new Document("q? yes", Prompt: "q? ", Answer: "yes")],
-            tokenizer);
-        Assert.Equal(tokenizer.EndOfText, items[0].Prompt[0]);
-        Assert.Equal(tokenizer.Encode("add: 1+2="), items[0].Prompt[1..]);
-        Assert.Equal(tokenizer.Encode("3\n"), items[0].Answer);
-        Assert.Equal(tokenizer.Encode("yes"), items[1].Answer);
-    }
-
-    [Fact]
     public void Every_profile_preset_is_valid_and_bad_settings_name_the_field()
     {
         foreach (var p in new[] { Profile.Smoke, Profile.Quick, Profile.Full }) MergingConfig.For(p).Validate();

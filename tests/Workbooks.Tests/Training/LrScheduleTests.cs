@@ -75,20 +75,6 @@ public class LrScheduleTests
     }
 
     [Fact]
-    public void Sampling_keeps_ends_and_breakpoints()
-    {
-        var s = new WarmupStableDecay(1e-3, 37, 801, 150, 1e-4);
-        var points = s.Sample(1000, maxPoints: 50);
-        Assert.InRange(points.Count, 50, 50 + 6);
-        Assert.Equal(0, points[0].Step);
-        Assert.Equal(1000, points[^1].Step);
-        foreach (var knot in new long[] { 36, 37, 800, 801, 950, 951 }) Assert.Contains(points, p => p.Step == knot);
-        Assert.All(points, p => Assert.Equal(s.At(p.Step), p.Lr));
-        Assert.True(points.Zip(points.Skip(1)).All(z => z.First.Step < z.Second.Step));
-        Assert.Equal(11, new ConstantLr(1).Sample(10).Count);
-    }
-
-    [Fact]
     public void Bad_parameters_name_the_argument()
     {
         var e = Assert.Throws<ArgumentException>(() => new WarmupCosine(1e-3, 10, 5));

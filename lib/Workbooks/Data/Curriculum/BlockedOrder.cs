@@ -48,7 +48,7 @@ public sealed class BlockedOrder : IDataOrder
         for (int k = 0; k < blocks.Length; k++)
         {
             var block = (int[])blocks[k].Clone();
-            var rng = SplitMix64.For(seed, $"blocked-{k}", passIndex);
+            var rng = SeededRandom.For(seed, $"blocked-{k}", passIndex);
             rng.Shuffle(block.AsSpan());
             result.AddRange(block);
         }

@@ -36,7 +36,7 @@ public sealed class CompetencePacing : IDataOrder
     public int[] Batch(long step, int batchSize)
     {
         int k = Available(step);
-        var rng = SplitMix64.For(seed, "pacing", step);
+        var rng = SeededRandom.For(seed, "pacing", step);
         var b = new int[batchSize];
         for (int j = 0; j < batchSize; j++) b[j] = easiestFirst[rng.NextInt(k)];
         return b;

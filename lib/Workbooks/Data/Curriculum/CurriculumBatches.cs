@@ -61,7 +61,7 @@ public sealed class CurriculumBatches : IBatchSource, ILossFeedback
         Order.Observe(last, losses);
     }
 
-    public byte[] SaveState() => StateCodec.Write(nameof(CurriculumBatches), w =>
+    public byte[] SaveState() => SourceState.Write(nameof(CurriculumBatches), w =>
     {
         w.Write(Order.Name);
         w.Write(step);
@@ -73,7 +73,7 @@ public sealed class CurriculumBatches : IBatchSource, ILossFeedback
 
     public void LoadState(byte[] state)
     {
-        var (s, l, o) = StateCodec.Read(state, nameof(CurriculumBatches), r =>
+        var (s, l, o) = SourceState.Read(state, nameof(CurriculumBatches), r =>
         {
             var name = r.ReadString();
             if (name != Order.Name)

@@ -7,9 +7,9 @@ public static class DifficultyRanking
     public static int[] Order(IReadOnlyList<double> difficulty, long seed, bool descending = false)
     {
         Validate(difficulty);
-        var rng = SplitMix64.For(seed, "difficulty-ties", 0);
+        var rng = SeededRandom.For(seed, "difficulty-ties", 0);
         var tie = new ulong[difficulty.Count];
-        for (int i = 0; i < tie.Length; i++) tie[i] = rng.NextULong();
+        for (int i = 0; i < tie.Length; i++) tie[i] = rng.NextUInt64();
         var idx = Enumerable.Range(0, difficulty.Count).ToArray();
         Array.Sort(idx, (a, b) =>
         {

@@ -29,7 +29,7 @@ public sealed class EpochCycle
         if (epoch != cachedEpoch)
         {
             cached = (int[])items.Clone();
-            var rng = SplitMix64.For(seed, label, epoch);
+            var rng = SeededRandom.For(seed, label, epoch);
             rng.Shuffle(cached.AsSpan());
             cachedEpoch = epoch;
         }

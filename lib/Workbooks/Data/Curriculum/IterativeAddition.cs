@@ -74,7 +74,7 @@ public sealed class IterativeAddition : IDataOrder
         cycle = null;
     }
 
-    public byte[] SaveState() => StateCodec.Write(nameof(IterativeAddition), w =>
+    public byte[] SaveState() => SourceState.Write(nameof(IterativeAddition), w =>
     {
         w.Write(stagesAdded);
         w.WriteInts(active);
@@ -82,7 +82,7 @@ public sealed class IterativeAddition : IDataOrder
 
     public void LoadState(byte[] state)
     {
-        var (s, a) = StateCodec.Read(state, nameof(IterativeAddition), r => (r.ReadInt32(), r.ReadInts()));
+        var (s, a) = SourceState.Read(state, nameof(IterativeAddition), r => (r.ReadInt32(), r.ReadInts()));
         if (s < 0 || s > Stages || a.Any(i => i < 0 || i >= count))
             throw new ArgumentException($"iterative addition state does not fit a pool of {count} in {Stages} stages", nameof(state));
         stagesAdded = s;

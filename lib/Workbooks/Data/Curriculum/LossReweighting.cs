@@ -78,7 +78,7 @@ public sealed class LossReweighting : IDataOrder
     public int[] Batch(long step, int batchSize)
     {
         var p = (double[])Probabilities;
-        var rng = SplitMix64.For(seed, "loss-reweighting", step);
+        var rng = SeededRandom.For(seed, "loss-reweighting", step);
         var b = new int[batchSize];
         if (Strategy == ReweightStrategy.Uniform)
             for (int j = 0; j < batchSize; j++) b[j] = rng.NextInt(p.Length);
@@ -102,11 +102,11 @@ public sealed class LossReweighting : IDataOrder
         probabilities = null;
     }
 
-    public byte[] SaveState() => StateCodec.Write(nameof(LossReweighting), w => w.WriteDoubles(lastLoss));
+    public byte[] SaveState() => SourceState.Write(nameof(LossReweighting), w => w.WriteDoubles(lastLoss));
 
     public void LoadState(byte[] state)
     {
-        var l = StateCodec.Read(state, nameof(LossReweighting), r => r.ReadDoubles());
+        var l = SourceState.Read(state, nameof(LossReweighting), r => r.ReadDoubles());
         if (l.Length != lastLoss.Length)
             throw new ArgumentException($"loss reweighting state holds {l.Length} sequences, this pool has {lastLoss.Length}", nameof(state));
         l.CopyTo(lastLoss, 0);

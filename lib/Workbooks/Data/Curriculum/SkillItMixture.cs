@@ -103,11 +103,11 @@ public sealed class SkillItMixture : IDataOrder
     public int[] Batch(long step, int batchSize)
     {
         if (step % RoundSteps == 0) Update(step);
-        var rng = SplitMix64.For(seed, "skill-it", step);
+        var rng = SeededRandom.For(seed, "skill-it", step);
         var b = new int[batchSize];
         for (int j = 0; j < batchSize; j++)
         {
-            var skill = members[rng.NextCategorical(weights)];
+            var skill = members[rng.PickWeighted(weights)];
             b[j] = skill[rng.NextInt(skill.Length)];
         }
         return b;
@@ -193,7 +193,7 @@ public sealed class SkillItMixture : IDataOrder
         return Normalise(e);
     }
 
-    public byte[] SaveState() => StateCodec.Write(nameof(SkillItMixture), w =>
+    public byte[] SaveState() => SourceState.Write(nameof(SkillItMixture), w =>
     {
         w.WriteDoubles(weights);
         w.Write(recent.Count);
@@ -208,7 +208,7 @@ public sealed class SkillItMixture : IDataOrder
 
     public void LoadState(byte[] state)
     {
-        StateCodec.Read(state, nameof(SkillItMixture), r =>
+        SourceState.Read(state, nameof(SkillItMixture), r =>
         {
             var ws = r.ReadDoubles();
             if (ws.Length != weights.Length)

@@ -120,7 +120,7 @@ public sealed class MixtureBatchSource : IBatchSource
             }
             return best;
         }
-        var u = StatelessRandom.Uniform(_seed, 0, (ulong)n);
+        var u = SeededRandom.For(_seed, "mixture", n).NextDouble();
         var last = 0;
         var cum = 0.0;
         for (var i = 0; i < _p.Length; i++)

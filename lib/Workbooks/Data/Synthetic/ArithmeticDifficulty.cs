@@ -30,7 +30,7 @@ public sealed class ArithmeticDifficulty : GradedGenerator
     /// <summary>Digits per operand and number of operands at a level.</summary>
     public static (int Digits, int Operands) ShapeOf(int level) => Shapes[level - 1];
 
-    protected override Document AtLevel(int level, Pcg32 rng)
+    protected override Document AtLevel(int level, SeededRandom rng)
     {
         var (digits, operands) = Shapes[level - 1];
         int low = digits == 1 ? 0 : Pow10(digits - 1), high = Pow10(digits);
@@ -40,7 +40,7 @@ public sealed class ArithmeticDifficulty : GradedGenerator
             long sum = 0;
             for (int o = 0; o < operands; o++)
             {
-                int x = rng.Next(low, high);
+                int x = rng.NextInt(low, high);
                 if (o > 0) text.Append('+');
                 text.Append(x);
                 sum += x;

@@ -16,20 +16,20 @@ public sealed class CodeDomain : SyntheticGenerator
     public override string Name => "domain:code";
     public override string Description => "One tiny function (fn, let, if, while, return) over single-letter variables.";
 
-    public override Document Next(Pcg32 rng)
+    public override Document Next(SeededRandom rng)
     {
         var names = Letters.ToCharArray().Select(c => c.ToString()).ToList();
         rng.Shuffle(names);
-        int parameters = rng.Next(1, 4);
+        int parameters = rng.NextInt(1, 4);
         var scope = names.Take(parameters).ToList();
         int nextName = parameters;
 
         var text = new StringBuilder();
         text.Append("fn ").Append(rng.Pick(FunctionNames)).Append('(').Append(string.Join(", ", scope)).Append(") {\n");
-        int statements = rng.Next(2, 5);
+        int statements = rng.NextInt(2, 5);
         for (int i = 0; i < statements; i++)
         {
-            switch (rng.Next(3))
+            switch (rng.NextInt(3))
             {
                 case 0 when nextName < names.Count:
                 {
@@ -41,15 +41,15 @@ public sealed class CodeDomain : SyntheticGenerator
                 case 1:
                 {
                     string v = rng.Pick(scope);
-                    text.Append($"  if {v} {rng.Pick(Comparisons)} {rng.Next(10)} {{\n");
+                    text.Append($"  if {v} {rng.Pick(Comparisons)} {rng.NextInt(10)} {{\n");
                     text.Append($"    {v} = {Expression(rng, scope)};\n  }}\n");
                     break;
                 }
                 default:
                 {
                     string v = rng.Pick(scope);
-                    text.Append($"  while {v} < {rng.Next(10, 50)} {{\n");
-                    text.Append($"    {v} = {v} + {rng.Next(1, 6)};\n  }}\n");
+                    text.Append($"  while {v} < {rng.NextInt(10, 50)} {{\n");
+                    text.Append($"    {v} = {v} + {rng.NextInt(1, 6)};\n  }}\n");
                     break;
                 }
             }
@@ -58,10 +58,10 @@ public sealed class CodeDomain : SyntheticGenerator
         return new Document(text.ToString(), Name);
     }
 
-    static string Expression(Pcg32 rng, List<string> scope)
+    static string Expression(SeededRandom rng, List<string> scope)
     {
         string left = rng.Pick(scope);
-        string right = rng.Chance(0.5) ? rng.Pick(scope) : rng.Next(1, 10).ToString();
+        string right = rng.Chance(0.5) ? rng.Pick(scope) : rng.NextInt(1, 10).ToString();
         return $"{left} {rng.Pick(Operators)} {right}";
     }
 }

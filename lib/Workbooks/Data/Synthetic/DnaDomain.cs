@@ -19,15 +19,15 @@ public sealed class DnaDomain : SyntheticGenerator
     public override string Name => "domain:dna";
     public override string Description => "2-4 lines of 40 bases: spacer, TATAAT promoter, ATG, skewed codons, stop codon, repeated.";
 
-    public override Document Next(Pcg32 rng)
+    public override Document Next(SeededRandom rng)
     {
-        int length = LineWidth * rng.Next(2, 5);
+        int length = LineWidth * rng.NextInt(2, 5);
         var sequence = new StringBuilder();
         while (sequence.Length < length)
         {
-            sequence.Append(rng.String(Bases, rng.Next(3, 10)));
-            sequence.Append(Promoter).Append(rng.String(Bases, rng.Next(2, 5))).Append("ATG");
-            int codons = rng.Next(4, 11);
+            sequence.Append(rng.String(Bases, rng.NextInt(3, 10)));
+            sequence.Append(Promoter).Append(rng.String(Bases, rng.NextInt(2, 5))).Append("ATG");
+            int codons = rng.NextInt(4, 11);
             for (int i = 0; i < codons; i++) sequence.Append(Codons[rng.PickWeighted(CodonWeights)]);
             sequence.Append(rng.Pick(Stops));
         }

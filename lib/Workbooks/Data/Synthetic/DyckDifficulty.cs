@@ -20,14 +20,14 @@ public sealed class DyckDifficulty : GradedGenerator
     /// <summary>Characters in one line at a level.</summary>
     public static int LineLength(int level) => 8 + 4 * level;
 
-    protected override Document AtLevel(int level, Pcg32 rng)
+    protected override Document AtLevel(int level, SeededRandom rng)
     {
         var text = new StringBuilder();
         for (int i = 0; i < LinesPerDocument; i++) text.Append(Line(level, rng)).Append('\n');
         return new Document(text.ToString(), Name, Difficulty: level);
     }
 
-    static string Line(int depth, Pcg32 rng)
+    static string Line(int depth, SeededRandom rng)
     {
         int length = LineLength(depth);
         // A random walk of opens and closes that stays within depth, ends closed, and reaches depth once:
@@ -43,7 +43,7 @@ public sealed class DyckDifficulty : GradedGenerator
                 bool mustOpen = open.Count == 0;
                 if (mustOpen || (!mustClose && rng.Chance(0.55)))
                 {
-                    int kind = rng.Next(Opening.Length);
+                    int kind = rng.NextInt(Opening.Length);
                     open.Push(kind);
                     line.Append(Opening[kind]);
                     maxDepth = Math.Max(maxDepth, open.Count);

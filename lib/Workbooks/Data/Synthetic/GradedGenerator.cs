@@ -6,9 +6,9 @@ public abstract class GradedGenerator : SyntheticGenerator, IGradedGenerator
     public abstract int Levels { get; }
 
     /// <summary>A document of exactly <paramref name="level"/> (already validated).</summary>
-    protected abstract Document AtLevel(int level, Pcg32 rng);
+    protected abstract Document AtLevel(int level, SeededRandom rng);
 
-    public override Document Next(Pcg32 rng) => AtLevel(rng.Next(1, Levels + 1), rng);
+    public override Document Next(SeededRandom rng) => AtLevel(rng.NextInt(1, Levels + 1), rng);
 
     public IEnumerable<Document> GenerateLevel(int level, int count, int seed)
     {
@@ -20,7 +20,7 @@ public abstract class GradedGenerator : SyntheticGenerator, IGradedGenerator
 
     IEnumerable<Document> Iterate(int level, int count, int seed)
     {
-        var rng = Pcg32.For(seed, $"{Name}#level{level}");
+        var rng = SeededRandom.For(seed, $"{Name}#level{level}");
         for (int i = 0; i < count; i++) yield return AtLevel(level, rng);
     }
 }

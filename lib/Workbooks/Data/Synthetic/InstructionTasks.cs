@@ -29,11 +29,11 @@ public sealed class InstructionTasks : SyntheticGenerator
     /// <summary>The operations asked about; each document's Skill is one of them.</summary>
     public IReadOnlyList<string> Operations => operations;
 
-    public override Document Next(Pcg32 rng)
+    public override Document Next(SeededRandom rng)
     {
         string op = rng.Pick(operations);
         string alphabet = operands == Operands.Dna ? DnaAlphabet : TaskGenerator.Alphabet;
-        string w = operands == Operands.Dna ? rng.String(alphabet, rng.Next(4, 9)) : rng.String(alphabet, rng.Next(3, 9));
+        string w = operands == Operands.Dna ? rng.String(alphabet, rng.NextInt(4, 9)) : rng.String(alphabet, rng.NextInt(3, 9));
         bool first = rng.Chance(0.5);
         var (question, answer) = op switch
         {
@@ -46,16 +46,16 @@ public sealed class InstructionTasks : SyntheticGenerator
         return ExactAnswer.Create($"Q: {question}\nA: ", answer, Name, op);
     }
 
-    static (string, string) CountQuestion(Pcg32 rng, string w, string alphabet, bool first)
+    static (string, string) CountQuestion(SeededRandom rng, string w, string alphabet, bool first)
     {
-        char c = rng.Chance(0.8) ? w[rng.Next(w.Length)] : alphabet[rng.Next(alphabet.Length)];
+        char c = rng.Chance(0.8) ? w[rng.NextInt(w.Length)] : alphabet[rng.NextInt(alphabet.Length)];
         string n = w.Count(x => x == c).ToString();
         return (first ? $"how many {c} are in {w}?" : $"count the letter {c} in {w}", n);
     }
 
-    static (string, string) AddQuestion(Pcg32 rng, bool first)
+    static (string, string) AddQuestion(SeededRandom rng, bool first)
     {
-        int a = rng.Next(100), b = rng.Next(100);
+        int a = rng.NextInt(100), b = rng.NextInt(100);
         return (first ? $"what is {a} plus {b}?" : $"add {a} and {b}", (a + b).ToString());
     }
 }

@@ -27,7 +27,7 @@ public sealed class LegoSkills : SkillCorpus
 
     public static string SkillName(int depth) => $"lego{depth}";
 
-    protected override Document Next(string skill, Pcg32 rng)
+    protected override Document Next(string skill, SeededRandom rng)
     {
         int depth = int.Parse(skill.AsSpan("lego".Length));
         var names = Variables.ToCharArray();

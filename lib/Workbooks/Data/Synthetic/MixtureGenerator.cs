@@ -28,5 +28,5 @@ public sealed class MixtureGenerator : SyntheticGenerator
     public IReadOnlyList<SyntheticGenerator> Components => components;
     public IReadOnlyList<double> Weights => weights;
 
-    public override Document Next(Pcg32 rng) => components[rng.PickWeighted(weights)].Next(rng);
+    public override Document Next(SeededRandom rng) => components[rng.PickWeighted(weights)].Next(rng);
 }

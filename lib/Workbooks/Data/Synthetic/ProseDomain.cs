@@ -38,10 +38,10 @@ public sealed class ProseDomain : SyntheticGenerator
     public override string Name => "domain:prose";
     public override string Description => "2-4 templated English-like sentences with subject-verb agreement, e.g. \"The old dogs see a red ball.\"";
 
-    public override Document Next(Pcg32 rng)
+    public override Document Next(SeededRandom rng)
     {
         var text = new StringBuilder();
-        int sentences = rng.Next(2, 5);
+        int sentences = rng.NextInt(2, 5);
         for (int i = 0; i < sentences; i++)
         {
             if (i > 0) text.Append(' ');
@@ -50,7 +50,7 @@ public sealed class ProseDomain : SyntheticGenerator
         return new Document(text.Append('\n').ToString(), Name);
     }
 
-    static string Sentence(Pcg32 rng)
+    static string Sentence(SeededRandom rng)
     {
         bool plural = rng.Chance(0.5);
         var words = new List<string>();
@@ -76,7 +76,7 @@ public sealed class ProseDomain : SyntheticGenerator
         return char.ToUpperInvariant(sentence[0]) + sentence[1..];
     }
 
-    static void NounPhrase(Pcg32 rng, (string One, string Many)[] nouns, bool plural, List<string> words)
+    static void NounPhrase(SeededRandom rng, (string One, string Many)[] nouns, bool plural, List<string> words)
     {
         words.Add(rng.Pick(plural ? PluralDeterminers : SingularDeterminers));
         if (rng.Chance(0.5)) words.Add(rng.Pick(Adjectives));

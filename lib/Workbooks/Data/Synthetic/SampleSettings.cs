@@ -42,7 +42,7 @@ public sealed record SampleSettings(IReadOnlyList<SampleFile> Files)
         {
             json.WriteStartObject();
             json.WriteNumber("formatVersion", FormatVersion);
-            json.WriteString("random", "PCG32 XSH-RR seeded with (seed, FNV-1a-64 of the generator name); see Pcg32.cs");
+            json.WriteString("random", "SplitMix64 seeded with SeededRandom.For(seed, generator name): FNV-1a-64 of the name mixed with the seed; see Data/SeededRandom.cs");
             json.WriteStartArray("files");
             foreach (var f in Files)
             {

@@ -9,7 +9,7 @@ public abstract class SkillCorpus
     public abstract SkillGraph Graph { get; }
 
     /// <summary>One document exercising <paramref name="skill"/> (already validated).</summary>
-    protected abstract Document Next(string skill, Pcg32 rng);
+    protected abstract Document Next(string skill, SeededRandom rng);
 
     /// <summary>The registry name of a skill's generator.</summary>
     public static string GeneratorName(string skill) => $"skills:{skill}";
@@ -42,6 +42,6 @@ public abstract class SkillCorpus
     {
         public override string Name => GeneratorName(skill);
         public override string Description => corpus.Describe(skill);
-        public override Document Next(Pcg32 rng) => corpus.Next(skill, rng);
+        public override Document Next(SeededRandom rng) => corpus.Next(skill, rng);
     }
 }

@@ -6,7 +6,7 @@ public sealed class SortTask : TaskGenerator
     public override string Task => "sort";
     public override string Description => "Sort 3-8 letters a-j: \"sort: cadb>abcd\".";
 
-    protected override (string Input, string Answer) Draw(Pcg32 rng)
+    protected override (string Input, string Answer) Draw(SeededRandom rng)
     {
         string word = Word(rng);
         var sorted = word.ToCharArray();

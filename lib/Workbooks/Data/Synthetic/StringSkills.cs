@@ -28,9 +28,9 @@ public sealed class StringSkills : SkillCorpus
         _ => throw new ArgumentException($"skill graph 'strops': unknown skill '{skill}'", nameof(skill)),
     };
 
-    protected override Document Next(string skill, Pcg32 rng)
+    protected override Document Next(string skill, SeededRandom rng)
     {
-        string input = rng.String(Alphabet, rng.Next(MinLength, MaxLength + 1));
+        string input = rng.String(Alphabet, rng.NextInt(MinLength, MaxLength + 1));
         return ExactAnswer.Create($"{skill}: {input}>", Apply(skill, input), GeneratorName(skill), skill);
     }
 

@@ -10,7 +10,7 @@ public abstract class SyntheticGenerator : ICorpusGenerator
     public abstract string Description { get; }
 
     /// <summary>Draws the next document from <paramref name="rng"/> (used by mixtures to share one stream).</summary>
-    public abstract Document Next(Pcg32 rng);
+    public abstract Document Next(SeededRandom rng);
 
     public IEnumerable<Document> Generate(int count, int seed)
     {
@@ -20,7 +20,7 @@ public abstract class SyntheticGenerator : ICorpusGenerator
 
     IEnumerable<Document> Iterate(int count, int seed)
     {
-        var rng = Pcg32.For(seed, Name);
+        var rng = SeededRandom.For(seed, Name);
         for (int i = 0; i < count; i++) yield return Next(rng);
     }
 

@@ -16,13 +16,13 @@ public abstract class TaskGenerator : SyntheticGenerator
     public override string Name => $"task:{Task}";
 
     /// <summary>The input text (after "TASK: ") including its closing separator, and the answer.</summary>
-    protected abstract (string Input, string Answer) Draw(Pcg32 rng);
+    protected abstract (string Input, string Answer) Draw(SeededRandom rng);
 
-    public override Document Next(Pcg32 rng)
+    public override Document Next(SeededRandom rng)
     {
         var (input, answer) = Draw(rng);
         return ExactAnswer.Create($"{Task}: {input}", answer, Name, Task);
     }
 
-    protected static string Word(Pcg32 rng) => rng.String(Alphabet, rng.Next(MinLength, MaxLength + 1));
+    protected static string Word(SeededRandom rng) => rng.String(Alphabet, rng.NextInt(MinLength, MaxLength + 1));
 }

@@ -6,7 +6,7 @@ public sealed class UpperTask : TaskGenerator
     public override string Task => "upper";
     public override string Description => "Uppercase 3-8 letters a-j: \"upper: abcd>ABCD\".";
 
-    protected override (string Input, string Answer) Draw(Pcg32 rng)
+    protected override (string Input, string Answer) Draw(SeededRandom rng)
     {
         string word = Word(rng);
         return ($"{word}>", word.ToUpperInvariant());

@@ -62,7 +62,7 @@ public static class CurriculumData
             throw new ArgumentException($"{spec}: packs into {all.Count} sequence(s) of {contextLength + 1} tokens; at least 2 are needed to hold one out for validation", nameof(spec));
         int held = Math.Clamp((int)Math.Round(all.Count * 0.1), 1, Math.Max(1, validationSequences));
         var idx = Enumerable.Range(0, all.Count).ToArray();
-        SplitMix64.For(seed, "corpus-validation", 0).Shuffle(idx.AsSpan());
+        SeededRandom.For(seed, "corpus-validation", 0).Shuffle(idx.AsSpan());
         var validationPool = all.Subset(idx.Take(held).Order());
         var trainPool = Sample(all.Subset(idx.Skip(held).Order()), trainSequences, seed);
         var name = spec.Contains(':') && !Path.IsPathRooted(spec) ? spec : Path.GetFileName(Path.TrimEndingDirectorySeparator(spec));
@@ -111,7 +111,7 @@ public static class CurriculumData
     {
         if (pool.Count <= count) return pool;
         var idx = Enumerable.Range(0, pool.Count).ToArray();
-        SplitMix64.For(seed, "corpus-subset", 0).Shuffle(idx.AsSpan());
+        SeededRandom.For(seed, "corpus-subset", 0).Shuffle(idx.AsSpan());
         return pool.Subset(idx.Take(count).Order());
     }
 }

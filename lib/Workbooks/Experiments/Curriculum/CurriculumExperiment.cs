@@ -195,8 +195,7 @@ public static class CurriculumExperiment
             double[] EvalLosses(long step) => perSkill.Select(b => AnswerEvaluation.Loss(current!, b)).ToArray();
             var order = CurriculumArms.Skills(arm, skills.Train, a, topological, config.SkillItEta, config.SkillItRoundSteps,
                 config.SkillItWindow, seed, EvalLosses, config.SkillItNormaliseLosses);
-            var items = skills.HeldOutBySkill[skills.TargetIndex]
-                .Select(d => (tokenizer.Encode(d.Prompt!), tokenizer.Encode(d.Answer!))).ToArray();
+            var items = ExactAnswer.Items(skills.HeldOutBySkill[skills.TargetIndex], tokenizer);
             return new JobInputs(new CurriculumBatches(skills.Train, order, config.BatchSize),
                 [new EvalSet(Target, AnswerEvaluation.Batches(skills.HeldOutBySkill[skills.TargetIndex], tokenizer, model.ContextLength, config.BatchSize))])
             {

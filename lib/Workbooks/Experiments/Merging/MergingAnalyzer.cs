@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Workbooks.Experiments.Common;
-using Workbooks.Merging;
+using Workbooks.ModelMerging;
 using Workbooks.Torch;
 using Workbooks.Training;
 using static TorchSharp.torch;

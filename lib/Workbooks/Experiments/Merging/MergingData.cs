@@ -93,7 +93,7 @@ public sealed class MergingData
 
     public string DomainSetName => config.CptDomain.Replace("domain:", "", StringComparison.OrdinalIgnoreCase);
 
-    public IReadOnlyList<(int[] Prompt, int[] Answer)> Items(IEnumerable<Document> documents) => ScoringItems.Encode(documents, Tokenizer);
+    public IReadOnlyList<(int[] Prompt, int[] Answer)> Items(IEnumerable<Document> documents) => ExactAnswer.Items(documents, Tokenizer);
 
     EvalSet WindowSet(string name, IEnumerable<Document> documents)
     {

@@ -1,6 +1,7 @@
 using MathNet.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Optimization;
+using Workbooks.Data;
 
 namespace Workbooks.Experiments.Repetition;
 
@@ -157,12 +158,12 @@ public static class DataConstrainedFit
     {
         Validate(points);
         if (resamples < 1) throw new ArgumentOutOfRangeException(nameof(resamples), resamples, "need at least one resample");
-        var rng = new Random(seed);
+        var rng = SeededRandom.For(seed, "bootstrap");
         var values = new List<double>();
         var failed = 0;
         for (var b = 0; b < resamples; b++)
         {
-            var sample = Enumerable.Range(0, points.Count).Select(_ => points[rng.Next(points.Count)]).ToList();
+            var sample = Enumerable.Range(0, points.Count).Select(_ => points[rng.NextInt(points.Count)]).ToList();
             try
             {
                 var fit = Fit(sample);

@@ -1,0 +1,74 @@
+using Workbooks.Data;
+using Workbooks.Data.Tokenization;
+using Workbooks.Models;
+using Workbooks.Torch;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Workbooks.Training;
+
+/// <summary>
+/// Loss on the answers of exact-answer documents only: one document per row, the prompt's targets masked out,
+/// so the number tracks whether a skill is learned rather than how well its random prompts are predicted.
+/// </summary>
+public static class AnswerEvaluation
+{
+    /// <summary>
+    /// Rows of prompt + answer + terminator, padded with the end-of-text id (or 0); targets are the next tokens on the
+    /// answer and terminator positions and <see cref="BatchTensors.Ignore"/> elsewhere.
+    /// </summary>
+    public static IReadOnlyList<(Tensor Input, Tensor Target)> Batches(IReadOnlyList<Document> documents, TextTokenizer tokenizer, int contextLength, int batchSize)
+    {
+        TorchRuntime.EnsureLoaded();
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be positive");
+        long pad = tokenizer.EndOfText ?? 0;
+        var rows = new List<(long[] Input, long[] Target)>();
+        foreach (var d in documents)
+        {
+            if (d.Prompt is null || d.Answer is null)
+                throw new ArgumentException($"document of '{d.Domain}' has no prompt/answer; answer loss needs exact-answer documents", nameof(documents));
+            var prompt = tokenizer.Encode(d.Prompt);
+            var rest = tokenizer.Encode(d.Text[d.Prompt.Length..]);
+            var all = prompt.Concat(rest).ToArray();
+            if (all.Length > contextLength + 1)
+                throw new ArgumentException($"a '{d.Domain}' document of {all.Length} tokens does not fit the context of {contextLength}", nameof(documents));
+            var input = Enumerable.Repeat(pad, contextLength).ToArray();
+            var target = Enumerable.Repeat(BatchTensors.Ignore, contextLength).ToArray();
+            for (int t = 0; t + 1 < all.Length; t++)
+            {
+                input[t] = all[t];
+                if (t + 1 >= prompt.Length) target[t] = all[t + 1];
+            }
+            rows.Add((input, target));
+        }
+        var batches = new List<(Tensor, Tensor)>();
+        for (int s = 0; s < rows.Count; s += batchSize)
+        {
+            var chunk = rows.Skip(s).Take(batchSize).ToArray();
+            batches.Add((tensor(chunk.SelectMany(r => r.Input).ToArray(), [chunk.Length, contextLength], dtype: int64),
+                tensor(chunk.SelectMany(r => r.Target).ToArray(), [chunk.Length, contextLength], dtype: int64)));
+        }
+        return batches;
+    }
+
+    /// <summary>
+    /// Mean cross-entropy over the answer tokens of the batches, in eval mode without gradients, with the
+    /// cross-entropy in fp32 as <see cref="MixedPrecision.Loss"/> computes it for a bf16 model.
+    /// </summary>
+    public static double Loss(Gpt model, IReadOnlyList<(Tensor Input, Tensor Target)> batches)
+    {
+        var device = EvalScope.DeviceOf(model);
+        using var mode = new EvalScope(model);
+        double sum = 0;
+        long count = 0;
+        foreach (var (input, target) in batches)
+        {
+            using var scope = NewDisposeScope();
+            var logits = model.forward(input.to(device)).to(float32);
+            var t = target.to(device);
+            sum += F.cross_entropy(logits.view(-1, logits.shape[^1]), t.view(-1), ignore_index: BatchTensors.Ignore, reduction: nn.Reduction.Sum).item<float>();
+            count += t.ne(BatchTensors.Ignore).sum().item<long>();
+        }
+        return count == 0 ? double.NaN : sum / count;
+    }
+}
