@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Data.Analysis;
 using Workbooks.Experiments.Common;
-using Workbooks.Reporting;
 
 namespace Workbooks.Experiments;
 
@@ -23,9 +22,9 @@ public sealed record Claim(string Id, string Statement, string Paper, string Our
 
 /// <summary>
 /// The verdict a family notebook ends with, computed by code from the runs, with the thresholds it was decided
-/// with printed under it.
+/// with printed under it. Its HTML form is drawn by the notebook extension (Experiments writes no markup).
 /// </summary>
-public sealed class VerdictTable : IHtmlRenderable
+public sealed class VerdictTable
 {
     /// <summary>The first line of every verdict's markdown: how `workbooks run` finds verdicts in executed notebooks.</summary>
     public const string MarkdownMarker = "<!-- workbooks-verdict -->";
@@ -76,13 +75,6 @@ public sealed class VerdictTable : IHtmlRenderable
         foreach (var line in Footer) sb.Append(line).Append("\n\n");
         return sb.ToString();
     }
-
-    public string ToHtml() => HtmlTable.Render(Title, ["claim", "paper", "ours", "held?"],
-        Claims.Select(c => (IReadOnlyList<HtmlCell>)
-        [
-            new HtmlCell(c.Statement, c.Note), c.Paper, c.Ours,
-            new HtmlCell(Label(c.Outcome), Color: c.Outcome switch { Outcome.Held => "#2e7d32", Outcome.NotReproduced => "#c62828", _ => "#9e9e9e" }, Bold: true),
-        ]), Footer, "wb-verdict");
 
     public override string ToString() => ToMarkdown();
 

@@ -35,4 +35,8 @@ public sealed record BarValue(string Category, string Series, double Value, doub
 public sealed record Distribution(string Name, IReadOnlyList<double> Values);
 
 /// <summary>A named schedule (learning rate, drop rate...) as a function of the step.</summary>
-public sealed record Schedule(string Name, Func<long, double> ValueAt);
+public sealed record Schedule(string Name, Func<long, double> ValueAt)
+{
+    /// <summary>A trainer's learning-rate schedule, named by its description.</summary>
+    public static Schedule Of(Training.ILrSchedule schedule, string? name = null) => new(name ?? schedule.Description, schedule.At);
+}

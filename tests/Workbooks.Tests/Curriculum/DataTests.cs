@@ -1,3 +1,4 @@
+using Workbooks.Experiments.Common;
 using Workbooks.Data;
 using Workbooks.Data.Tokenization;
 using Workbooks.Experiments.Curriculum;
@@ -48,18 +49,19 @@ public class DataTests
     [Fact]
     public void The_corpus_comes_from_the_environment_as_a_spec()
     {
-        var before = Environment.GetEnvironmentVariable(CurriculumConfig.CorpusVariable);
+        var before = Environment.GetEnvironmentVariable(FamilyEnvironment.Corpus);
         try
         {
-            Environment.SetEnvironmentVariable(CurriculumConfig.CorpusVariable, null);
-            Assert.Null(CurriculumConfig.CorpusFromEnvironment());
-            Environment.SetEnvironmentVariable(CurriculumConfig.CorpusVariable, "sample:domain-prose");
-            Assert.Equal("sample:domain-prose", CurriculumConfig.CorpusFromEnvironment());
-            Environment.SetEnvironmentVariable(CurriculumConfig.CorpusVariable, "/no/such/corpus.txt");
-            var e = Assert.Throws<FileNotFoundException>(() => CurriculumConfig.CorpusFromEnvironment());
+            Environment.SetEnvironmentVariable(FamilyEnvironment.Corpus, null);
+            Assert.Null(CurriculumConfig.Current().CorpusPath);
+            Environment.SetEnvironmentVariable(FamilyEnvironment.Corpus, "sample:domain-prose");
+            Assert.Equal("sample:domain-prose", CurriculumConfig.Current().CorpusPath);
+            Environment.SetEnvironmentVariable(FamilyEnvironment.Corpus, "/no/such/corpus.txt");
+            var e = Assert.Throws<FileNotFoundException>(() => CurriculumConfig.Current());
             Assert.Contains("/no/such/corpus.txt", e.Message);
+            Assert.Contains(FamilyEnvironment.Corpus, e.Message);
         }
-        finally { Environment.SetEnvironmentVariable(CurriculumConfig.CorpusVariable, before); }
+        finally { Environment.SetEnvironmentVariable(FamilyEnvironment.Corpus, before); }
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Workbooks.Tests.Curriculum;
 public class ExperimentTests
 {
     // Smaller than the smoke profile: a handful of steps per arm, every part present.
-    static CurriculumConfig Tiny => CurriculumConfig.For(Profile.Smoke) with
+    static CurriculumConfig Tiny => CurriculumConfig.Preset(Profile.Smoke) with
     {
         Steps = 8, EvalInterval = 4, ReferenceSteps = 4, SkillItRoundSteps = 4, ValidationSequences = 8, SkillValidationItems = 8, Device = "cpu",
     };

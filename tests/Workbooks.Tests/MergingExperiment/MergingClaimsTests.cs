@@ -16,7 +16,7 @@ public class MergingClaimsTests
     [Fact]
     public void The_paper_like_result_holds_every_claim()
     {
-        var verdict = new FakeResults().Build().Verdict();
+        var verdict = new FakeResults().Build().Verdict;
         Assert.Equal(4, verdict.Claims.Count);
         Assert.All(verdict.Claims, c => Assert.Equal(Outcome.Held, c.Outcome));
         Assert.DoesNotContain("|", string.Concat(verdict.Claims.Select(c => c.Statement + c.Paper + c.Ours)));

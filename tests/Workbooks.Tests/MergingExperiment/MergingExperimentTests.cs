@@ -14,7 +14,7 @@ namespace Workbooks.Tests.MergingExperiment;
 public class MergingExperimentTests
 {
     // Smaller than the smoke preset: the point is the plumbing, the arms and determinism.
-    static readonly MergingConfig Tiny = MergingConfig.For(Profile.Smoke) with
+    static readonly MergingConfig Tiny = MergingConfig.Preset(Profile.Smoke) with
     {
         Device = "cpu",
         Model = new GptConfig { ContextLength = 24, Layers = 1, Heads = 2, Width = 16 },
@@ -69,7 +69,7 @@ public class MergingExperimentTests
 
         Assert.Equal(Json(first.Analysis), Json(again.Analysis));
         Assert.Equal(Json(first.Analysis), Json(elsewhere.Analysis));
-        Assert.Equal(4, first.Verdict().Claims.Count);
+        Assert.Equal(4, first.Verdict.Claims.Count);
     }
 
     [Fact]

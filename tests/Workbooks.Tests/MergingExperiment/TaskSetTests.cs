@@ -80,12 +80,12 @@ public class TaskSetTests
     [Fact]
     public void Every_profile_preset_is_valid_and_bad_settings_name_the_field()
     {
-        foreach (var p in new[] { Profile.Smoke, Profile.Quick, Profile.Full }) MergingConfig.For(p).Validate();
-        var e = Assert.Throws<ArgumentException>(() => (MergingConfig.For(Profile.Smoke) with { DropRates = [0.5, 1.0] }).Validate());
+        foreach (var p in new[] { Profile.Smoke, Profile.Quick, Profile.Full }) MergingConfig.Preset(p).Validate();
+        var e = Assert.Throws<ArgumentException>(() => (MergingConfig.Preset(Profile.Smoke) with { DropRates = [0.5, 1.0] }).Validate());
         Assert.Contains("DropRates", e.Message);
-        e = Assert.Throws<ArgumentException>(() => (MergingConfig.For(Profile.Smoke) with { DropRates = [0.5] }).Validate());
+        e = Assert.Throws<ArgumentException>(() => (MergingConfig.Preset(Profile.Smoke) with { DropRates = [0.5] }).Validate());
         Assert.Contains("must include 0", e.Message);
-        e = Assert.Throws<ArgumentException>(() => (MergingConfig.For(Profile.Smoke) with { Seeds = [1, 1] }).Validate());
+        e = Assert.Throws<ArgumentException>(() => (MergingConfig.Preset(Profile.Smoke) with { Seeds = [1, 1] }).Validate());
         Assert.Contains("Seeds", e.Message);
     }
 }

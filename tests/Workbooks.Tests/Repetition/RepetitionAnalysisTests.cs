@@ -48,7 +48,7 @@ public class RepetitionAnalysisTests
     [Fact]
     public void A_world_like_the_papers_holds_every_claim()
     {
-        var a = new RepetitionAnalysis(Grid(PaperWorld, seeds: 3), Budget);
+        var a = new RepetitionClaims(Grid(PaperWorld, seeds: 3), Budget);
         Assert.Equal(["d64", "d128", "d192"], a.Sizes);
         Assert.Equal("d128", a.ReferenceSize);
         var d = a.Degradation("d128");
@@ -56,7 +56,7 @@ public class RepetitionAnalysisTests
         Assert.Equal(0, d[0].Relative, 3);
         Assert.InRange(d.Single(p => p.Epochs == 4).Relative, 0.001, 0.008);
 
-        var v = a.Verdict();
+        var v = a.Verdict;
         Assert.Equal(4, v.Claims.Count);
         Assert.All(v.Claims, c => Assert.Equal(Outcome.Held, c.Outcome));
         Assert.InRange(a.Fit!.Law.RStar, 15.4 / 1.3, 15.4 * 1.3);
@@ -69,28 +69,28 @@ public class RepetitionAnalysisTests
     {
         // Each seed shifts all its runs by +-4%, ten times the paper's 4-epoch cost: comparing means over
         // seeds would drown every claim; comparing each seed with itself does not.
-        var a = new RepetitionAnalysis(Grid(PaperWorld, seeds: 3, seedEffect: 0.04), Budget);
+        var a = new RepetitionClaims(Grid(PaperWorld, seeds: 3, seedEffect: 0.04), Budget);
         var ref4 = a.Degradation("d128").Single(p => p.Epochs == 4);
         Assert.InRange(ref4.Relative, 0.001, 0.008);
         Assert.True(ref4.StdErr <= 0.002, $"per-seed standard error {ref4.StdErr}");
         var unpairedSe = Math.Sqrt(2) * a.Ladder("d128").Single(x => x.Epochs == 4).StdErr / a.Ladder("d128").Single(x => x.Epochs == 4).MeanHeldOut;
         Assert.True(unpairedSe > 0.01, $"the seeds' spread of means is {unpairedSe}");
-        Assert.All(a.Verdict().Claims.Take(3), c => Assert.Equal(Outcome.Held, c.Outcome));
+        Assert.All(a.Verdict.Claims.Take(3), c => Assert.Equal(Outcome.Held, c.Outcome));
     }
 
     [Fact]
     public void Paired_comparison_uses_common_seeds_only()
     {
-        var x = new Dictionary<int, double> { [0] = 2.2, [1] = 2.4, [2] = 2.0, [7] = 9.0 };
-        var y = new Dictionary<int, double> { [0] = 2.0, [1] = 2.2, [2] = 1.9 };
-        var d = RepetitionAnalysis.Paired(x, y, (p, q) => p - q);
+        var x = new Dictionary<long, double> { [0] = 2.2, [1] = 2.4, [2] = 2.0, [7] = 9.0 };
+        var y = new Dictionary<long, double> { [0] = 2.0, [1] = 2.2, [2] = 1.9 };
+        var d = RepetitionClaims.Paired(x, y, (p, q) => p - q);
         Assert.Equal(3, d.N);
         Assert.Equal((0.2 + 0.2 + 0.1) / 3, d.Mean, 12);
         var sd = Math.Sqrt((2 * Math.Pow(0.2 - d.Mean, 2) + Math.Pow(0.1 - d.Mean, 2)) / 2);
         Assert.Equal(sd / Math.Sqrt(3), d.StandardError, 12);
         // One seed has no spread; no seed in common, no comparison at all.
-        Assert.True(double.IsNaN(RepetitionAnalysis.Paired(new Dictionary<int, double> { [0] = 2.2 }, new Dictionary<int, double> { [0] = 2.0 }, (p, q) => p - q).StandardError));
-        Assert.Equal(0, RepetitionAnalysis.Paired(new Dictionary<int, double> { [1] = 3 }, new Dictionary<int, double> { [2] = 2 }, (p, q) => p - q).N);
+        Assert.True(double.IsNaN(RepetitionClaims.Paired(new Dictionary<long, double> { [0] = 2.2 }, new Dictionary<long, double> { [0] = 2.0 }, (p, q) => p - q).StandardError));
+        Assert.Equal(0, RepetitionClaims.Paired(new Dictionary<long, double> { [1] = 3 }, new Dictionary<long, double> { [2] = 2 }, (p, q) => p - q).N);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public class RepetitionAnalysisTests
         // Loss depends only on total tokens seen: repeating costs nothing, dropout only hurts.
         var free = PaperWorld.Select(w => w with { Law = w.Law with { RStar = 1e6 } }).ToArray();
         var runs = Grid(free, seeds: 3, dropoutEffect: d => 1 + 0.05 * d);
-        var v = new RepetitionAnalysis(runs, Budget).Verdict();
+        var v = new RepetitionClaims(runs, Budget).Verdict;
         Assert.Equal(Outcome.NotReproduced, OutcomeOf(v, "nearly-unique-to-4-epochs"));
         Assert.NotEqual(Outcome.Held, OutcomeOf(v, "larger-degrade-more"));
         Assert.Equal(Outcome.NotReproduced, OutcomeOf(v, "dropout-reduces-degradation"));
@@ -111,9 +111,9 @@ public class RepetitionAnalysisTests
     {
         // R* = 0.5: repeated data is nearly worthless, so 4 epochs is already far worse than unique data.
         var harsh = PaperWorld.Select(w => w with { Law = w.Law with { RStar = 0.5 } }).ToArray();
-        var a = new RepetitionAnalysis(Grid(harsh, seeds: 3), Budget);
-        Assert.True(a.Degradation("d128").Single(p => p.Epochs == 4).Relative > RepetitionAnalysis.NearlyAsGood);
-        var v = a.Verdict();
+        var a = new RepetitionClaims(Grid(harsh, seeds: 3), Budget);
+        Assert.True(a.Degradation("d128").Single(p => p.Epochs == 4).Relative > RepetitionClaims.NearlyAsGood);
+        var v = a.Verdict;
         Assert.Equal(Outcome.NotReproduced, OutcomeOf(v, "nearly-unique-to-4-epochs"));
         Assert.Equal(Outcome.NotReproduced, OutcomeOf(v, "r-star"));
     }
@@ -123,20 +123,20 @@ public class RepetitionAnalysisTests
     {
         // One seed decides nothing, however clean the numbers: dropout here helps by 0.1% with no noise at all.
         var runs = Grid(PaperWorld, seeds: 1, noise: 0, dropoutEffect: d => 1 - 0.01 * d);
-        var a = new RepetitionAnalysis(runs, Budget);
-        Assert.All(a.Verdict().Claims, c => Assert.Equal(Outcome.Inconclusive, c.Outcome));
+        var a = new RepetitionClaims(runs, Budget);
+        Assert.All(a.Verdict.Claims, c => Assert.Equal(Outcome.Inconclusive, c.Outcome));
     }
 
     [Fact]
     public void Missing_arms_make_claims_inconclusive_not_held()
     {
         var runs = Grid(PaperWorld, seeds: 1).Where(r => r.Size == "d128" && r.Epochs <= 2 && r.Dropout == 0).ToList();
-        var v = new RepetitionAnalysis(runs, Budget).Verdict();
+        var v = new RepetitionClaims(runs, Budget).Verdict;
         Assert.All(v.Claims, c => Assert.Equal(Outcome.Inconclusive, c.Outcome));
         Assert.Contains("only 2 epochs", v.Claims.Single(c => c.Id == "r-star").Note);
 
         var bare = runs.Where(r => r.TotalTokens == Budget).ToList();
-        Assert.Contains("fit failed", new RepetitionAnalysis(bare, Budget).Verdict().Claims.Single(c => c.Id == "r-star").Ours);
+        Assert.Contains("fit failed", new RepetitionClaims(bare, Budget).Verdict.Claims.Single(c => c.Id == "r-star").Ours);
     }
 
     [Fact]
@@ -155,9 +155,9 @@ public class RepetitionAnalysisTests
     public void Bad_inputs_are_named()
     {
         var runs = Grid(PaperWorld, seeds: 1);
-        Assert.Contains("d512", Assert.Throws<ArgumentException>(() => new RepetitionAnalysis(runs, Budget, "d512")).Message);
+        Assert.Contains("d512", Assert.Throws<ArgumentException>(() => new RepetitionClaims(runs, Budget, "d512")).Message);
         runs[3] = runs[3] with { HeldOutLoss = double.NaN };
-        Assert.Contains("runs[3]", Assert.Throws<ArgumentException>(() => new RepetitionAnalysis(runs, Budget)).Message);
-        Assert.Throws<ArgumentException>(() => new RepetitionAnalysis([], Budget));
+        Assert.Contains("runs[3]", Assert.Throws<ArgumentException>(() => new RepetitionClaims(runs, Budget)).Message);
+        Assert.Throws<ArgumentException>(() => new RepetitionClaims([], Budget));
     }
 }

@@ -10,7 +10,7 @@ public class RepetitionChartsTests
     // Budget 1024 x 16 x 64 = 2^20 tokens and the sizes of the synthetic world.
     static readonly RepetitionConfig Config = new()
     {
-        Steps = 1024, BatchSize = 16, ContextLength = 64,
+        Steps = 1024, BatchSize = 16, Model = new() { ContextLength = 64, Layers = 2, Heads = 2, Width = 64 },
         Sizes = [new("d64", 64, 2, 2), new("d128", 128, 2, 4), new("d192", 192, 2, 6)], ReferenceSize = "d128",
     };
 

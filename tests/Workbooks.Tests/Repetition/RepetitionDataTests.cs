@@ -7,7 +7,7 @@ public class RepetitionDataTests
     // The data-samples files (not generated documents): small enough for a corpus-too-small case.
     static readonly RepetitionConfig Config = new()
     {
-        GeneratedDocumentsPerDomain = 0, ContextLength = 32, BatchSize = 8, Steps = 32, Epochs = [1, 2, 4, 8, 16],
+        GeneratedDocumentsPerDomain = 0, Model = new() { ContextLength = 32, Layers = 1, Heads = 2, Width = 32 }, BatchSize = 8, Steps = 32, Epochs = [1, 2, 4, 8, 16],
         Sizes = [new("a", 32, 1, 2), new("b", 48, 1, 2)], Seeds = [0, 1], SeedsPerOtherSize = 1,
         Dropouts = [0.1], DropoutEpochs = [16],
     };

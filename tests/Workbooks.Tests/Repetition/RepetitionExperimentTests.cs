@@ -9,7 +9,7 @@ namespace Workbooks.Tests.Repetition;
 
 public class RepetitionExperimentTests
 {
-    static readonly RepetitionConfig Smoke = RepetitionConfig.For(Profile.Smoke) with { Device = "cpu" };
+    static readonly RepetitionConfig Smoke = RepetitionConfig.Preset(Profile.Smoke) with { Device = "cpu" };
 
     [Fact]
     public void Smoke_grid_runs_every_arm_and_is_deterministic_and_cached()
@@ -36,7 +36,7 @@ public class RepetitionExperimentTests
         Assert.Equal(arms.Count, replay.Cached);
         Assert.Equal(first.Runs, replay.Runs);
 
-        var verdict = first.Verdict();
+        var verdict = first.Verdict;
         Assert.Equal(4, verdict.Claims.Count);
         Assert.NotEmpty(first.ArmTable());
     }

@@ -1,3 +1,4 @@
+using Workbooks.Experiments.Common;
 using Workbooks.Experiments;
 using Workbooks.Experiments.Repetition;
 
@@ -11,11 +12,11 @@ public class RepetitionPresetTests
     [InlineData("full")]
     public void Every_profile_is_a_valid_grid_with_the_claims_arms(string name)
     {
-        var config = RepetitionConfig.For(Profile.Parse(name));
+        var config = RepetitionConfig.Preset(Profile.Parse(name));
         var arms = config.Arms();
         Assert.True(config.Sizes.Count >= 2, "claim 2 needs two sizes");
         Assert.Contains(arms, a => a.Epochs == 4 && a.Kind == ArmKind.Ladder);
-        Assert.Contains(arms, a => a.Epochs >= RepetitionAnalysis.MinEpochsForRStar);
+        Assert.Contains(arms, a => a.Epochs >= RepetitionClaims.MinEpochsForRStar);
         Assert.Contains(arms, a => a.Kind == ArmKind.Dropout);
         Assert.Contains(arms, a => a.Kind == ArmKind.UniqueOnly);
     }
@@ -23,7 +24,7 @@ public class RepetitionPresetTests
     [Fact]
     public void Quick_uses_at_least_three_seeds_on_the_reference_size()
     {
-        var quick = RepetitionConfig.For(Profile.Quick);
+        var quick = RepetitionConfig.Preset(Profile.Quick);
         Assert.True(quick.Seeds.Count >= 3);
         Assert.Equal(3, quick.Sizes.Count);
     }
@@ -31,20 +32,23 @@ public class RepetitionPresetTests
     [Fact]
     public void The_corpus_variable_replaces_the_default_data()
     {
-        var previous = Environment.GetEnvironmentVariable(RepetitionConfig.CorpusVariable);
+        var previous = Environment.GetEnvironmentVariable(FamilyEnvironment.Corpus);
+        var path = Path.Combine(Path.GetTempPath(), $"wb-corpus-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(path, "some text\n");
         try
         {
-            Environment.SetEnvironmentVariable(RepetitionConfig.CorpusVariable, "some/corpus.txt");
-            var config = RepetitionConfig.FromEnvironment(Profile.Full);
-            Assert.Equal([Path.GetFullPath("some/corpus.txt")], config.Corpus);
+            Environment.SetEnvironmentVariable(FamilyEnvironment.Corpus, path);
+            var config = RepetitionConfig.Current();
+            Assert.Equal([Path.GetFullPath(path)], config.Corpus);
             Assert.Equal(0, config.GeneratedDocumentsPerDomain);
             config.Validate();
-            Environment.SetEnvironmentVariable(RepetitionConfig.CorpusVariable, null);
-            Assert.Empty(RepetitionConfig.FromEnvironment(Profile.Quick).Corpus);
+            Environment.SetEnvironmentVariable(FamilyEnvironment.Corpus, null);
+            Assert.Empty(RepetitionConfig.Current().Corpus);
         }
         finally
         {
-            Environment.SetEnvironmentVariable(RepetitionConfig.CorpusVariable, previous);
+            Environment.SetEnvironmentVariable(FamilyEnvironment.Corpus, previous);
+            File.Delete(path);
         }
     }
 
@@ -53,7 +57,7 @@ public class RepetitionPresetTests
     {
         var path = Path.GetFullPath(Path.Combine(Workbooks.Data.CorpusSpec.SamplesDirectory(), "..", "..", "shared", "data", "tinyshakespeare", "input.txt"));
         if (!File.Exists(path)) return; // the shared real corpora are not part of the repository
-        var config = RepetitionConfig.For(Profile.Smoke).WithCorpus(path);
+        var config = RepetitionConfig.Preset(Profile.Smoke).WithCorpus(path);
         var data = RepetitionData.Load(config);
         Assert.Equal("input.txt", data.Source);
         Assert.True(data.PoolTokens >= config.BudgetTokens);

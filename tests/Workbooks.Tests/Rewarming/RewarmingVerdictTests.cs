@@ -46,7 +46,7 @@ public class RewarmingVerdictTests
         })).ToList();
 
     static Outcome OutcomeOf(IReadOnlyList<ArmRun> runs, string id) =>
-        RewarmingVerdict.Decide(runs.Select(r => r.Seed).Distinct().Count() > 1 ? runs : Seeded(runs), Settings).Claims.Single(c => c.Id == id).Outcome;
+        RewarmingClaims.Decide(runs.Select(r => r.Seed).Distinct().Count() > 1 ? runs : Seeded(runs), Settings).Claims.Single(c => c.Id == id).Outcome;
 
     static List<ArmRun> Replace(List<ArmRun> runs, Func<ArmRun, bool> which, Func<ArmRun, ArmRun> with) =>
         runs.Select(r => which(r) ? with(r) : r).ToList();
@@ -57,7 +57,7 @@ public class RewarmingVerdictTests
     [Fact]
     public void Paper_like_curves_hold_every_claim()
     {
-        var table = RewarmingVerdict.Decide(Seeded(PaperLike()), Settings);
+        var table = RewarmingClaims.Decide(Seeded(PaperLike()), Settings);
         Assert.Equal(["1", "2a", "2b", "3a", "3b", "4", "5"], table.Claims.Select(c => c.Id));
         Assert.All(table.Claims, c => Assert.True(c.Outcome == Outcome.Held, $"{c.Id}: {c.Ours} ({c.Note})"));
         Assert.Contains("upstream rise beyond no-rewarm +0.2", table.Claims[0].Ours);
@@ -66,7 +66,7 @@ public class RewarmingVerdictTests
     [Fact]
     public void One_seed_is_inconclusive_however_clear_the_curves()
     {
-        var table = RewarmingVerdict.Decide(PaperLike(), Settings);
+        var table = RewarmingClaims.Decide(PaperLike(), Settings);
         Assert.All(table.Claims, c => Assert.Equal(Outcome.Inconclusive, c.Outcome));
         Assert.Contains("at least 3", table.Claims[1].Note);
     }

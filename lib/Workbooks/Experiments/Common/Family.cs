@@ -1,4 +1,5 @@
 using Workbooks.Models;
+using Workbooks.Reporting;
 using Workbooks.Training;
 
 namespace Workbooks.Experiments.Common;
@@ -101,4 +102,17 @@ public interface IFamily<TConfig, TResult> where TConfig : FamilyConfig where TR
     static abstract TConfig Preset(Profile profile);
     static abstract TConfig Current();
     static abstract TResult Run(TConfig config, JobRunner runner, CancellationToken cancellation = default);
+}
+
+/// <summary>The one way a notebook (or a script) gets a runner: the default run store, a live progress bar, a log line per job.</summary>
+public static class FamilyRunner
+{
+    public static JobRunner Open(string title)
+    {
+        var runner = JobRunner.OpenDefault();
+        var progress = ProgressDisplay.Show(title);
+        runner.Progress = (_, p) => progress.Update(p);
+        runner.Log = Console.WriteLine;
+        return runner;
+    }
 }

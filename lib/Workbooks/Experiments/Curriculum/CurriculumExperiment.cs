@@ -14,8 +14,14 @@ namespace Workbooks.Experiments.Curriculum;
 /// prerequisites, and loss-based reweighting against uniform, every arm at equal token budgets over several seeds,
 /// each arm a <see cref="TrainingJob"/> replayed from the run store when it already ran.
 /// </summary>
-public static class CurriculumExperiment
+public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumResult>
 {
+    CurriculumExperiment() { }
+
+    public static string Name => "curriculum";
+    public static CurriculumConfig Preset(Profile profile) => CurriculumConfig.Preset(profile);
+    public static CurriculumConfig Current() => CurriculumConfig.Current();
+
     public const string Experiment = "curriculum";
     /// <summary>The data is fixed across seeds; seeds vary the initial weights and the orders' randomness.</summary>
     public const int DataSeed = 7;
@@ -34,7 +40,7 @@ public static class CurriculumExperiment
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(runner);
-        if (config.Seeds.Count == 0) throw new ArgumentException("CurriculumConfig.Seeds is empty; give at least one seed (three for the claims)", nameof(config));
+        config.Validate();
         var clock = Stopwatch.StartNew();
         var tokenizer = Tokenizers.Create(config.Tokenizer);
         var model = config.Model with { VocabSize = tokenizer.VocabSize };
@@ -91,14 +97,10 @@ public static class CurriculumExperiment
     public static SkillCorpus SkillCorpusOf(CurriculumConfig config) =>
         string.Equals(config.SkillGraph, "lego", StringComparison.OrdinalIgnoreCase) ? new LegoSkills(config.LegoChain) : SyntheticCorpora.Skills(config.SkillGraph);
 
-    static TrainConfig Train(CurriculumConfig c, long seed, int steps) => new()
+    static TrainConfig Train(CurriculumConfig c, long seed, int steps) =>
+        c.TrainConfig(seed, steps, new WarmupCosine(c.LearningRate, Math.Min(c.WarmupSteps, Math.Max(0, steps - 1)), steps, minLr: c.LearningRate / 10)) with
     {
-        Steps = steps,
-        Schedule = new WarmupCosine(c.LearningRate, Math.Min(c.WarmupSteps, Math.Max(0, steps - 1)), steps, minLr: c.LearningRate / 10),
-        Seed = seed,
         EvalInterval = c.EvalInterval,
-        Device = c.Device,
-        Threads = c.Threads,
         LogInterval = Math.Max(1, steps / 100),
         KeepCheckpoints = 1,
     };

@@ -1,28 +1,21 @@
+using Workbooks.Experiments.Common;
 using Workbooks.Models;
 
 namespace Workbooks.Experiments.Merging;
 
 /// <summary>
-/// Everything the merging / DARE experiment trains and measures, sized per profile by <see cref="For"/>.
+/// Everything the merging / DARE experiment trains and measures, sized per profile by <see cref="Preset"/>.
 /// One base is pretrained on general text; at every seed each task is fine-tuned from it, a continued-
 /// pretraining (CPT) model is trained on a new domain and an instruction model on instruction data. The
 /// seeds vary the fine-tuning data and order and every random drop mask; the base is shared, as a
 /// published base model is shared by the fine-tunes the papers merge.
 /// </summary>
-public sealed record MergingConfig
+public sealed record MergingConfig : FamilyConfig
 {
-    /// <summary>The environment variable (`workbooks run merging --tasks FILE`) that names labelled tasks (see <see cref="TasksSpec"/>).</summary>
-    public const string TasksVariable = "WORKBOOKS_TASKS";
-
-    public string Profile { get; init; } = "quick";
     public string Experiment { get; init; } = "merging";
-    public IReadOnlyList<long> Seeds { get; init; } = [1, 2, 3];
-    public GptConfig Model { get; init; } = new() { ContextLength = 48, Layers = 2, Heads = 4, Width = 128 };
+    public override GptConfig Model { get; init; } = new() { ContextLength = 48, Layers = 2, Heads = 4, Width = 128 };
     public string Tokenizer { get; init; } = "byte";
     public int BatchSize { get; init; } = 32;
-    public string Device { get; init; } = "auto";
-    /// <summary>Intra-op threads; 1 is fastest for tiny models on a busy CPU and keeps runs bit-identical.</summary>
-    public int Threads { get; init; } = 1;
 
     /// <summary>
     /// The base: general text (prose, code, arithmetic, logs) with string-manipulation practice in its own
@@ -95,7 +88,7 @@ public sealed record MergingConfig
     public sealed record MergeGrid(string Method, IReadOnlyList<double> Lambdas, IReadOnlyList<double?> Densities);
 
     /// <summary>The preset of a profile: smoke (CI, under a minute), quick (about ten minutes on 2 CPU cores), full (one GPU).</summary>
-    public static MergingConfig For(Profile profile, string? tasksSpec = null) => profile.Kind switch
+    public static MergingConfig Preset(Profile profile) => profile.Kind switch
     {
         ProfileKind.Smoke => new MergingConfig
         {
@@ -114,9 +107,8 @@ public sealed record MergingConfig
                       new("dare_linear", [1.0], [0.3]), new("dare_ties", [1.0], [0.3])],
             TuneMerges = false,
             DeltaSample = 2_000,
-            TasksSpec = tasksSpec,
         },
-        ProfileKind.Quick => new MergingConfig { Profile = profile.Name, TasksSpec = tasksSpec },
+        ProfileKind.Quick => new MergingConfig { Profile = profile.Name },
         _ => new MergingConfig
         {
             Profile = profile.Name,
@@ -130,22 +122,17 @@ public sealed record MergingConfig
             InstructTune = new(Steps: 600, LearningRate: 1e-4, Documents: 20_000, WarmupSteps: 30, WeightDecay: 0),
             TestItems = 500, TuneItems = 200, DomainEvalWindows = 256,
             DeltaSample = 100_000,
-            TasksSpec = tasksSpec,
         },
     };
 
-    /// <summary>The tasks spec from <see cref="TasksVariable"/>, or null when unset (loading it reports a missing file).</summary>
-    public static string? TasksFromEnvironment() =>
-        Environment.GetEnvironmentVariable(TasksVariable) is { Length: > 0 } spec && !string.IsNullOrWhiteSpace(spec) ? spec.Trim() : null;
-
-    /// <summary>The preset of the current profile (WORKBOOKS_PROFILE) with the tasks spec from the environment.</summary>
-    public static MergingConfig Current() => For(Experiments.Profile.Current, TasksFromEnvironment());
+    /// <summary>The preset of the current profile (WORKBOOKS_PROFILE) with the labelled tasks from the environment (`workbooks run merging --tasks FILE`).</summary>
+    public static MergingConfig Current() =>
+        Preset(Experiments.Profile.Current) with { TasksSpec = FamilyEnvironment.File(FamilyEnvironment.Tasks) };
 
     /// <summary>Rejects settings the experiment cannot run with, naming the field.</summary>
-    public void Validate()
+    public override void Validate()
     {
-        Model.Validate();
-        Require(Seeds.Count > 0 && Seeds.Distinct().Count() == Seeds.Count, nameof(Seeds), "must hold at least one seed, without repeats");
+        base.Validate();
         Require(BatchSize > 0, nameof(BatchSize), $"must be positive, got {BatchSize}");
         Require(BaseDomains.Count > 0, nameof(BaseDomains), "must name at least one domain");
         Require(TasksSpec is not null || Tasks.Count > 0, nameof(Tasks), "must name at least one task (or set TasksSpec)");

@@ -25,7 +25,7 @@ public static class CorpusTraining
             Train = new TrainConfig
             {
                 Steps = config.Steps,
-                Schedule = new WarmupCosine(config.MaxLr, config.WarmupSteps, config.Steps, config.MinLr),
+                Schedule = config.Schedule,
                 WeightDecay = config.WeightDecay,
                 EvalInterval = config.EvalInterval,
                 Seed = config.Seed,

@@ -21,6 +21,10 @@ public sealed record CorpusTrainingConfig
     public int EvalWindows { get; init; } = 64;
     public long Seed { get; init; }
     public string Device { get; init; } = "auto";
+
+    /// <summary>The learning-rate schedule the run trains with: linear warmup, cosine decay to <see cref="MinLr"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Training.ILrSchedule Schedule => new Training.WarmupCosine(MaxLr, WarmupSteps, Steps, MinLr);
     /// <summary>Intra-op threads (0: libtorch's default).</summary>
     public int Threads { get; init; }
 

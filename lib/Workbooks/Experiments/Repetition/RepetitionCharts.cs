@@ -22,8 +22,8 @@ public static class RepetitionCharts
         var series = r.Analysis.Sizes.Select(s => Series.From(s, r.Analysis.Degradation(s), p => p.Epochs, p => p.Relative * 100)).ToList();
         var maxEpochs = Math.Max(4, r.Config.Epochs.Max());
         series.Add(new Series("paper, 8.7B (Muennighoff et al.)", [1, 4], [0, 0.5]));
-        series.Add(new Series($"verdict threshold (+{RepetitionAnalysis.NearlyAsGood * 100:0.#}%)", [1, maxEpochs],
-            [RepetitionAnalysis.NearlyAsGood * 100, RepetitionAnalysis.NearlyAsGood * 100]));
+        series.Add(new Series($"verdict threshold (+{RepetitionClaims.NearlyAsGood * 100:0.#}%)", [1, maxEpochs],
+            [RepetitionClaims.NearlyAsGood * 100, RepetitionClaims.NearlyAsGood * 100]));
         return Charts.Curves(series, xTitle: "epochs", yTitle: "held-out loss vs 1 epoch (%)",
             title: "Cost of repeating data, relative to unique data", logX: true);
     }

@@ -1,3 +1,4 @@
+using Workbooks.Experiments.Common;
 using Workbooks.Models;
 
 namespace Workbooks.Experiments.Repetition;
@@ -14,7 +15,7 @@ public enum ArmKind { Ladder, UniqueOnly, Dropout }
 
 /// <summary>One training run of the grid.</summary>
 /// <param name="BudgetTokens">Tokens this run trains on: the study's budget, or budget / e for a <see cref="ArmKind.UniqueOnly"/> arm.</param>
-public sealed record RepetitionArm(ArmKind Kind, string Size, int Epochs, long BudgetTokens, double Dropout, int Seed)
+public sealed record RepetitionArm(ArmKind Kind, string Size, int Epochs, long BudgetTokens, double Dropout, long Seed)
 {
     public long UniqueTokens => BudgetTokens / Epochs;
     public string Label => $"{Size} {Epochs}ep U={UniqueTokens} p={Dropout:0.##} seed={Seed}";
@@ -25,7 +26,7 @@ public sealed record RepetitionArm(ArmKind Kind, string Size, int Epochs, long B
 /// epochs over a unique set that shrinks in step, at several model sizes, with dropout at the highest
 /// epoch counts, on one held-out set shared by every run.
 /// </summary>
-public sealed partial record RepetitionConfig
+public sealed partial record RepetitionConfig : FamilyConfig
 {
     /// <summary>Corpus files (.txt/.jsonl/.parquet) or a folder of .txt; empty: generated documents, or the data-samples domain corpora when <see cref="GeneratedDocumentsPerDomain"/> is 0.</summary>
     public IReadOnlyList<string> Corpus { get; init; } = [];
@@ -39,7 +40,12 @@ public sealed partial record RepetitionConfig
     public double HeldOutFraction { get; init; } = 0.1;
     public long DataSeed { get; init; } = 1234;
 
-    public int ContextLength { get; init; } = 64;
+    /// <summary>
+    /// The shape every size shares (context length) and the default width; each entry of <see cref="Sizes"/> sets
+    /// its own width, layers and heads.
+    /// </summary>
+    public override GptConfig Model { get; init; } = new() { ContextLength = 64, Layers = 2, Heads = 2, Width = 64 };
+    public int ContextLength => Model.ContextLength;
     public int BatchSize { get; init; } = 32;
     /// <summary>Optimizer steps of a full-budget run; the budget is Steps x BatchSize x ContextLength tokens.</summary>
     public int Steps { get; init; } = 256;
@@ -49,7 +55,6 @@ public sealed partial record RepetitionConfig
     /// <summary>The size the fit, claim 1 and the dropout arms use (null: the middle size).</summary>
     public string? ReferenceSize { get; init; }
     /// <summary>Seeds of the reference size; other sizes use the first <see cref="SeedsPerOtherSize"/> of them.</summary>
-    public IReadOnlyList<int> Seeds { get; init; } = [0, 1, 2];
     public int SeedsPerOtherSize { get; init; } = 2;
     /// <summary>Non-zero dropout rates, trained on the reference size at <see cref="DropoutEpochs"/>.</summary>
     public IReadOnlyList<double> Dropouts { get; init; } = [0.1, 0.3];
@@ -67,15 +72,13 @@ public sealed partial record RepetitionConfig
     public int TrainEvalBatches { get; init; } = 4;
     /// <summary>Held-out evaluations during a run (0: only at the end), for the curves of loss against tokens.</summary>
     public int EvalPoints { get; init; } = 8;
-    public string Device { get; init; } = "auto";
-    public int Threads { get; init; }
 
     public long BudgetTokens => (long)Steps * BatchSize * ContextLength;
     public string Reference => ReferenceSize ?? Sizes[Sizes.Count / 2].Name;
 
-    public void Validate()
+    public override void Validate()
     {
-        Require(ContextLength > 0, nameof(ContextLength), "must be positive");
+        base.Validate();
         Require(BatchSize > 0, nameof(BatchSize), "must be positive");
         Require(Steps > 0, nameof(Steps), "must be positive");
         Require(Epochs.Count >= 2 && Epochs.Distinct().Count() == Epochs.Count && Epochs.All(e => e >= 1) && Epochs.Contains(1), nameof(Epochs),
@@ -87,7 +90,6 @@ public sealed partial record RepetitionConfig
         Require(DropoutEpochs.All(Epochs.Contains), nameof(DropoutEpochs), "must be among Epochs (dropout is compared against the no-dropout ladder arm)");
         Require(Sizes.Count >= 1 && Sizes.Select(s => s.Name).Distinct().Count() == Sizes.Count, nameof(Sizes), "must hold distinct size names");
         Require(ReferenceSize is null || Sizes.Any(s => s.Name == ReferenceSize), nameof(ReferenceSize), $"'{ReferenceSize}' is not among Sizes");
-        Require(Seeds.Count >= 1 && Seeds.Distinct().Count() == Seeds.Count, nameof(Seeds), "must hold distinct seeds");
         Require(SeedsPerOtherSize >= 1 && SeedsPerOtherSize <= Seeds.Count, nameof(SeedsPerOtherSize), $"must be in 1..{Seeds.Count}");
         Require(Dropouts.All(d => d is > 0 and < 1), nameof(Dropouts), "must hold rates in (0, 1) (0 is the ladder itself)");
         Require(HeldOutFraction is > 0 and < 1, nameof(HeldOutFraction), "must be in (0, 1)");
@@ -128,4 +130,43 @@ public sealed partial record RepetitionConfig
     {
         if (!ok) throw new ArgumentException($"RepetitionConfig.{name} {problem}.", name);
     }
+}
+
+public sealed partial record RepetitionConfig
+{
+    /// <summary>
+    /// Presets: smoke (CI, seconds, on the data-samples files), quick (the defaults: about 9 minutes on 2 CPU
+    /// cores), full (one GPU, larger models and budget).
+    /// </summary>
+    public static RepetitionConfig Preset(Profile profile) => (profile.Kind switch
+    {
+        ProfileKind.Smoke => new RepetitionConfig
+        {
+            GeneratedDocumentsPerDomain = 0, Model = new() { ContextLength = 32, Layers = 1, Heads = 2, Width = 48 }, BatchSize = 8, Steps = 16, Epochs = [1, 2, 4, 8],
+            Sizes = [new("d32", 32, 1, 2), new("d48", 48, 1, 2)], ReferenceSize = "d48",
+            Seeds = [1], SeedsPerOtherSize = 1, Dropouts = [0.1], DropoutEpochs = [8],
+            HeldOutBatches = 2, TrainEvalBatches = 1, Threads = 1,
+        },
+        // Two intra-op threads (libtorch's default): the grid's d128 runs gain from the second core.
+        ProfileKind.Quick => new() { Threads = 0 },
+        _ => new()
+        {
+            GeneratedDocumentsPerDomain = 6000, Model = new() { ContextLength = 128, Layers = 4, Heads = 4, Width = 256 }, BatchSize = 32, Steps = 512, Threads = 0,
+            Epochs = [1, 2, 4, 8, 16, 32, 64],
+            Sizes = [new("d128", 128, 4, 4), new("d256", 256, 4, 4), new("d384", 384, 6, 6)],
+            SeedsPerOtherSize = 3, Dropouts = [0.1, 0.3], DropoutEpochs = [16, 32, 64],
+            LearningRate = 1e-3, HeldOutBatches = 32, TrainEvalBatches = 8,
+        },
+    }) with { Profile = profile.Name };
+
+    /// <summary>The current profile's preset, with the corpus from the environment (`workbooks run repetition --corpus FILE`).</summary>
+    public static RepetitionConfig Current()
+    {
+        var preset = Preset(Experiments.Profile.Current);
+        return FamilyEnvironment.CorpusSpec(FamilyEnvironment.Corpus) is { } corpus ? preset.WithCorpus(corpus) : preset;
+    }
+
+    /// <summary>Train on the given corpus files instead of the default samples or generated documents.</summary>
+    public RepetitionConfig WithCorpus(params string[] paths) =>
+        this with { Corpus = paths.Select(Path.GetFullPath).ToList(), GeneratedDocumentsPerDomain = 0 };
 }

@@ -94,7 +94,7 @@ public sealed class RepetitionData
         return source.UniqueIndices.Take(take).Select(i => Pool[i]).ToList();
     }
 
-    public static long DataSeed(int seed) => Seeding.Derive(seed, "repetition-data");
+    public static long DataSeed(long seed) => Seeding.Derive(seed, "repetition-data");
 
     static (IReadOnlyList<Document> Documents, string Source) LoadDocuments(RepetitionConfig config, string? samplesDirectory)
     {

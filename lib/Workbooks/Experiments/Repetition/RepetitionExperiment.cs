@@ -13,9 +13,13 @@ namespace Workbooks.Experiments.Repetition;
 public sealed record ArmCurve(RepetitionArm Arm, IReadOnlyList<CurvePoint> HeldOut, IReadOnlyList<CurvePoint> Train);
 
 /// <summary>Runs the repetition grid: every arm is a <see cref="TrainingJob"/>, so a re-run replays finished arms from the run store.</summary>
-public static class RepetitionExperiment
+public sealed class RepetitionExperiment : IFamily<RepetitionConfig, RepetitionResult>
 {
-    public const string Name = "repetition";
+    RepetitionExperiment() { }
+
+    public static string Name => "repetition";
+    public static RepetitionConfig Preset(Profile profile) => RepetitionConfig.Preset(profile);
+    public static RepetitionConfig Current() => RepetitionConfig.Current();
     public const string HeldOutSet = "heldout";
     public const string TrainSet = "train";
 
@@ -62,14 +66,9 @@ public static class RepetitionExperiment
             Experiment = Name,
             Name = arm.Label,
             Model = size.ToGpt(vocabSize, config.ContextLength, arm.Dropout),
-            Train = new TrainConfig
+            Train = config.TrainConfig(arm.Seed, steps, new WarmupCosine(config.LearningRate, warmup, steps, config.LearningRate * config.MinLearningRateFraction)) with
             {
-                Steps = steps,
-                Schedule = new WarmupCosine(config.LearningRate, warmup, steps, config.LearningRate * config.MinLearningRateFraction),
                 WeightDecay = config.WeightDecay,
-                Seed = arm.Seed,
-                Device = config.Device,
-                Threads = config.Threads,
                 EvalInterval = config.EvalPoints > 0 ? (int)Math.Max(1, steps / config.EvalPoints) : 0,
                 EvalAtStart = false,
                 LogInterval = (int)Math.Max(1, steps / 64),

@@ -1,3 +1,5 @@
+using Workbooks.Experiments.Common;
+
 namespace Workbooks.Experiments.Repetition;
 
 /// <summary>Observed against fitted held-out loss for one (unique tokens, epochs) setting of the reference size, averaged over seeds.</summary>
@@ -8,9 +10,9 @@ public sealed record ArmRow(string Size, int Epochs, long UniqueTokens, long Tot
     double HeldOut, double HeldOutSd, double Train, double Gap, double VsOneEpochPercent);
 
 /// <summary>What a repetition study produced: every run's final losses, and the analysis and verdict computed from them.</summary>
-public sealed class RepetitionResult
+public sealed class RepetitionResult : IFamilyResult
 {
-    readonly Lazy<RepetitionAnalysis> analysis;
+    readonly Lazy<RepetitionClaims> analysis;
 
     public RepetitionConfig Config { get; }
     /// <summary>Where the documents came from (file names or the generators).</summary>
@@ -31,11 +33,11 @@ public sealed class RepetitionResult
         Curves = curves;
         Cached = cached;
         Elapsed = elapsed;
-        analysis = new(() => new RepetitionAnalysis(Runs, Config.BudgetTokens, Config.Reference));
+        analysis = new(() => new RepetitionClaims(Runs, Config.BudgetTokens, Config.Reference));
     }
 
-    public RepetitionAnalysis Analysis => analysis.Value;
-    public VerdictTable Verdict() => Analysis.Verdict();
+    public RepetitionClaims Analysis => analysis.Value;
+    public VerdictTable Verdict => Analysis.Verdict;
 
     /// <summary>Every arm, mean over seeds, with its loss relative to one epoch of unique data on the same budget.</summary>
     public IReadOnlyList<ArmRow> ArmTable() => Analysis.Arms.Select(a =>
@@ -60,4 +62,40 @@ public sealed class RepetitionResult
             })
             .OrderBy(r => r.UniqueTokens * r.Epochs).ThenBy(r => r.Epochs).ToList();
     }
+}
+
+/// <summary>
+/// The outcome of one trained arm: a model size trained for <paramref name="Epochs"/> passes over
+/// <paramref name="UniqueTokens"/> tokens (so UniqueTokens x Epochs tokens in all), evaluated on the shared held-out set.
+/// </summary>
+/// <param name="Size">Model-size label, for example "d128".</param>
+/// <param name="TrainLoss">Loss on the data the run trained on (its unique set), measured at the end, in eval mode.</param>
+public sealed record RepetitionRun(
+    string Size, long Parameters, int Epochs, long UniqueTokens, double Dropout, long Seed,
+    double HeldOutLoss, double TrainLoss)
+{
+    public long TotalTokens => UniqueTokens * Epochs;
+    /// <summary>Held-out minus training loss: how much the run memorised its repeated data.</summary>
+    public double GeneralizationGap => HeldOutLoss - TrainLoss;
+    public LossPoint ToLossPoint(string? group = null) => new(UniqueTokens, Epochs, HeldOutLoss, group);
+}
+
+/// <summary>Mean and spread over seeds of one arm (size, epochs, dropout, total tokens).</summary>
+public sealed record ArmSummary(string Size, int Epochs, long UniqueTokens, double Dropout, int Seeds, double MeanHeldOut, double StdHeldOut, double MeanTrain)
+{
+    /// <summary>Standard error of the mean held-out loss; 0 with one seed.</summary>
+    public double StdErr => Seeds < 2 ? 0 : StdHeldOut / Math.Sqrt(Seeds);
+    public long TotalTokens => UniqueTokens * Epochs;
+
+    public static IReadOnlyList<ArmSummary> Of(IEnumerable<RepetitionRun> runs) =>
+        runs.GroupBy(r => (r.Size, r.Epochs, r.UniqueTokens, r.Dropout))
+            .Select(g =>
+            {
+                var v = g.Select(r => r.HeldOutLoss).ToArray();
+                var mean = v.Average();
+                var sd = v.Length < 2 ? 0 : Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1));
+                return new ArmSummary(g.Key.Size, g.Key.Epochs, g.Key.UniqueTokens, g.Key.Dropout, v.Length, mean, sd, g.Average(r => r.TrainLoss));
+            })
+            .OrderBy(a => a.Size, StringComparer.Ordinal).ThenBy(a => a.TotalTokens).ThenBy(a => a.Epochs).ThenBy(a => a.Dropout)
+            .ToList();
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Workbooks.Experiments.Common;
 using Workbooks.Training;
 
@@ -56,7 +57,7 @@ public sealed class RewarmingExperiment : IFamily<RewarmingConfig, RewarmingResu
         return first! with
         {
             Runs = runs,
-            Verdict = RewarmingVerdict.Decide(runs, config.Verdict),
+            Verdict = RewarmingClaims.Decide(runs, config.Verdict),
             Elapsed = clock.Elapsed,
             JobsTrained = results.Count(r => !r.Replayed),
             JobsReplayed = results.Count(r => r.Replayed),
@@ -139,4 +140,150 @@ public sealed class RewarmingExperiment : IFamily<RewarmingConfig, RewarmingResu
         return r.Eval(RewarmingData.UpstreamSet).GroupBy(p => p.Step).Where(g => down.ContainsKey(g.Key)).OrderBy(g => g.Key)
             .Select(g => new ArmPoint(g.Key, g.First().Value, down[g.Key])).ToList();
     }
+}
+
+/// <summary>The schedules and arms a <see cref="RewarmingConfig"/> asks for.</summary>
+public static class RewarmingPlan
+{
+    /// <summary>Upstream pretraining: linear warmup to the max LR, cosine to the floor at the last step.</summary>
+    public static WarmupCosine UpstreamSchedule(RewarmingConfig c) =>
+        new(c.UpstreamMaxLr, c.UpstreamWarmup, c.UpstreamSteps, c.UpstreamMinLr);
+
+    /// <summary>Upstream pretraining with the infinite schedule: same warmup and max LR, stable, then a linear cooldown.</summary>
+    public static WarmupStableDecay InfiniteUpstreamSchedule(RewarmingConfig c)
+    {
+        var cooldown = c.CooldownSteps(c.UpstreamSteps);
+        return new(c.UpstreamMaxLr, c.UpstreamWarmup, c.UpstreamSteps - cooldown, cooldown, c.UpstreamMinLr);
+    }
+
+    /// <summary>The infinite run's last stable step: its checkpoint there is where the infinite arm continues.</summary>
+    public static long InfiniteBranchStep(RewarmingConfig c) => InfiniteUpstreamSchedule(c).StableUntil;
+
+    public static string Lr(double lr) => lr.ToString("0.####e0", CultureInfo.InvariantCulture);
+    public static string Pct(double f) => (100 * f).ToString("0.##", CultureInfo.InvariantCulture) + "%";
+
+    public static string RewarmName(double maxLr, long warmup) => $"rewarm {Lr(maxLr)} w{warmup}";
+
+    /// <summary>Every continuation arm, in display order: no-rewarm, the re-warm grid, scratch, replay, infinite, earlier checkpoints.</summary>
+    public static IReadOnlyList<ArmPlan> Arms(RewarmingConfig c)
+    {
+        var steps = c.ContinueSteps;
+        var floor = c.UpstreamMinLr;
+        var upstream = UpstreamSchedule(c);
+        var arms = new List<ArmPlan>
+        {
+            new(new ArmSpec("no rewarm", ArmKind.NoRewarm, floor, 0, 0, c.UpstreamSteps), new ConstantLr(floor), UpstreamRun.Cosine),
+        };
+        foreach (var lr in c.MaxLrs)
+            foreach (var w in c.Warmups)
+                arms.Add(new(new ArmSpec(RewarmName(lr, w), ArmKind.Rewarm, lr, w, 0, c.UpstreamSteps),
+                    new Rewarm(floor, lr, w, steps, lr * c.MinLrRatio), UpstreamRun.Cosine));
+
+        var (refLr, refW) = (c.ReferenceMaxLr, c.ReferenceWarmup);
+        arms.Add(new(new ArmSpec("scratch", ArmKind.Scratch, refLr, refW, 0, null),
+            new WarmupCosine(refLr, refW, steps, refLr * c.MinLrRatio), UpstreamRun.None));
+        foreach (var f in c.ReplayFractions)
+            arms.Add(new(new ArmSpec($"replay {Pct(f)}", ArmKind.Replay, refLr, refW, f, c.UpstreamSteps),
+                new Rewarm(floor, refLr, refW, steps, refLr * c.MinLrRatio), UpstreamRun.Cosine));
+
+        // The infinite run never decayed, so its continuation holds the max LR without re-warming and cools down at the end.
+        var cooldown = c.CooldownSteps(steps);
+        arms.Add(new(new ArmSpec("infinite", ArmKind.Infinite, c.UpstreamMaxLr, 0, 0, InfiniteBranchStep(c)),
+            new WarmupStableDecay(c.UpstreamMaxLr, 0, steps - cooldown, cooldown, floor, startLr: c.UpstreamMaxLr), UpstreamRun.Infinite));
+
+        foreach (var s in c.EarlierCheckpoints)
+            arms.Add(new(new ArmSpec($"from step {s}", ArmKind.EarlierCheckpoint, refLr, refW, 0, s),
+                new Rewarm(upstream.At(s), refLr, refW, steps, refLr * c.MinLrRatio), UpstreamRun.Cosine));
+        return arms;
+    }
+
+    /// <summary>Checkpoint spacing that lands on every step in <paramref name="steps"/> (their greatest common divisor).</summary>
+    public static int CheckpointInterval(IEnumerable<long> steps)
+    {
+        static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
+        var g = steps.Aggregate(0L, Gcd);
+        if (g <= 0) throw new ArgumentException("Checkpoint steps must be positive.", nameof(steps));
+        return checked((int)g);
+    }
+}
+
+/// <summary>Which upstream run a continuation starts from.</summary>
+public enum UpstreamRun
+{
+    /// <summary>No upstream: a fresh model.</summary>
+    None,
+    /// <summary>The warmup + cosine pretraining run.</summary>
+    Cosine,
+    /// <summary>The warmup-stable-decay pretraining run, taken at its last stable step (before the cooldown).</summary>
+    Infinite,
+}
+
+/// <summary>
+/// A continuation arm ready to run: what it is, its learning-rate schedule over the continuation's steps,
+/// and the upstream run and step it starts from.
+/// </summary>
+public sealed record ArmPlan(ArmSpec Spec, ILrSchedule Schedule, UpstreamRun Parent)
+{
+    public string Name => Spec.Name;
+}
+
+/// <summary>
+/// The steps of a continuation at which to evaluate: a regular grid plus a dense burst right after the
+/// continuation starts, so that the stability gap (a spike within the first few dozen steps, then
+/// recovery) is visible rather than falling between two grid points.
+/// Step s means "after s optimizer steps of the continuation"; step 0 is the checkpoint itself, the
+/// pre-continuation value the gap is measured against.
+/// Steps = {0..Dense} ∪ {g_1, g_2, ...} ∪ {k·Interval} ∪ {TotalSteps}, all ≤ TotalSteps, where
+/// g_0 = Dense and g_(k+1) = max(g_k + 1, ceil(g_k·Growth)).
+/// </summary>
+public sealed class EvaluationPlan
+{
+    public int TotalSteps { get; }
+    public int Interval { get; }
+    public int DenseSteps { get; }
+    public double Growth { get; }
+
+    /// <summary>Evaluation steps, strictly increasing, starting at 0 and ending at <see cref="TotalSteps"/>.</summary>
+    public IReadOnlyList<int> Steps { get; }
+
+    readonly HashSet<int> _set;
+
+    public EvaluationPlan(int totalSteps, int interval, int denseSteps = 20, double growth = 1.5)
+    {
+        if (totalSteps < 0) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "Total steps must be >= 0.");
+        if (interval <= 0) throw new ArgumentOutOfRangeException(nameof(interval), interval, "Evaluation interval must be positive.");
+        if (denseSteps < 0) throw new ArgumentOutOfRangeException(nameof(denseSteps), denseSteps, "Dense steps must be >= 0.");
+        if (!(growth > 1) || !double.IsFinite(growth)) throw new ArgumentOutOfRangeException(nameof(growth), growth, "Geometric growth must be a finite number > 1.");
+        TotalSteps = totalSteps;
+        Interval = interval;
+        DenseSteps = denseSteps;
+        Growth = growth;
+
+        var steps = new SortedSet<int> { 0, totalSteps };
+        for (var s = 1; s <= Math.Min(denseSteps, totalSteps); s++) steps.Add(s);
+        if (denseSteps > 0)
+        {
+            // Geometric tail: the gap grows with the step, as the spike's decay slows. Each step is
+            // ceil(previous·Growth) (at least previous+1); the small epsilon keeps 10·1.1 at 11, not 12.
+            var prev = denseSteps;
+            while (true)
+            {
+                var s = Math.Max(prev + 1L, (long)Math.Ceiling(prev * growth - 1e-9));
+                if (s > totalSteps) break;
+                prev = (int)s;
+                steps.Add(prev);
+            }
+        }
+        for (var s = interval; s <= totalSteps; s += interval) steps.Add(s);
+        Steps = steps.ToArray();
+        _set = [.. Steps];
+    }
+
+    /// <summary>A plain regular grid (no dense burst): 0, Interval, 2·Interval, ..., TotalSteps.</summary>
+    public static EvaluationPlan Regular(int totalSteps, int interval) => new(totalSteps, interval, denseSteps: 0);
+
+    public bool ShouldEvaluate(int step) => _set.Contains(step);
+
+    /// <summary>The same steps offset by <paramref name="start"/>, e.g. to place a continuation on a global step axis.</summary>
+    public IReadOnlyList<int> Shifted(int start) => Steps.Select(s => s + start).ToArray();
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Workbooks.Experiments.Common;
 using Seeds = System.Collections.Generic.IReadOnlyList<(long Seed, System.Collections.Generic.IReadOnlyList<Workbooks.Experiments.Rewarming.ArmRun> Runs)>;
+using Workbooks.Experiments.Common;
 
 namespace Workbooks.Experiments.Rewarming;
 
@@ -8,7 +8,7 @@ namespace Workbooks.Experiments.Rewarming;
 /// Decides the rewarming papers' claims from the arms' curves. Every claim can come out held, not
 /// reproduced or inconclusive; the numbers it rests on are in the "ours" column.
 /// </summary>
-public static class RewarmingVerdict
+public static class RewarmingClaims
 {
     public const string Title = "Rewarming: continual pre-training with re-warmed learning rates";
 
@@ -196,5 +196,55 @@ public static class RewarmingVerdict
         // Matching is the claim, and clearly better also matches: no worse than twice the tolerance (non-inferiority).
         return Claim.From("5", statement, paper, ours, Stats.Within(diff, double.NegativeInfinity, 2 * s.Tolerance),
             $"matches: no worse than {2 * s.Tolerance} nats");
+    }
+}
+
+/// <summary>
+/// How the rewarming claims are decided. <see cref="Tolerance"/> (nats) is the smallest loss difference
+/// read as an effect; differences inside it make a claim inconclusive rather than held or not.
+/// </summary>
+public sealed record VerdictSettings
+{
+    /// <summary>The stability gap is the largest rise within this many steps of the continuation's start.</summary>
+    public long GapWindow { get; init; } = 20;
+    public double Tolerance { get; init; } = 0.01;
+    /// <summary>The re-warm arm the scratch, replay and infinite arms are compared with.</summary>
+    public double ReferenceMaxLr { get; init; }
+    public long ReferenceWarmup { get; init; }
+    /// <summary>"A few percent" of replay: the replay arm closest to this fraction is tested.</summary>
+    public double FewPercentReplay { get; init; } = 0.05;
+    /// <summary>Warmup length "matters little" when its spread is below this fraction of the max-LR effect.</summary>
+    public double SmallSpreadRatio { get; init; } = 0.5;
+    /// <summary>Replay's downstream cost counts as small when below this fraction of the forgetting it removes.</summary>
+    public double SmallCostRatio { get; init; } = 0.5;
+}
+
+/// <summary>
+/// The stability gap of one loss curve: how far the loss rose above its value at the continuation's start
+/// within the first <see cref="Window"/> steps, and how much of that rise was won back afterwards.
+/// Increase ≤ 0 means no spike. Recovery = Peak − (lowest loss after the peak).
+/// </summary>
+public sealed record StabilityGap(long Window, double Start, double Peak, long PeakStep, double Increase, double Recovery, double Final)
+{
+    /// <summary>Measures a curve of (step, loss) sorted by step whose first point is the start (step 0).</summary>
+    public static StabilityGap Measure(IReadOnlyList<(long Step, double Loss)> curve, long window)
+    {
+        ArgumentNullException.ThrowIfNull(curve);
+        if (curve.Count == 0) throw new ArgumentException("Cannot measure the stability gap of an empty curve.", nameof(curve));
+        if (window <= 0) throw new ArgumentOutOfRangeException(nameof(window), window, "The stability-gap window must be at least one step.");
+        var start = curve[0].Loss;
+        var early = curve.Skip(1).Where(p => p.Step <= window).ToList();
+        if (early.Count == 0) return new StabilityGap(window, start, start, curve[0].Step, 0, 0, curve[^1].Loss);
+        var peak = early.MaxBy(p => p.Loss);
+        var after = curve.Where(p => p.Step > peak.Step).Select(p => p.Loss).DefaultIfEmpty(peak.Loss).Min();
+        return new StabilityGap(window, start, peak.Loss, peak.Step, peak.Loss - start, Math.Max(0, peak.Loss - after), curve[^1].Loss);
+    }
+
+    /// <summary>Largest excess of <paramref name="curve"/> over <paramref name="baseline"/> at shared steps in (0, window].</summary>
+    public static double MaxExcess(IReadOnlyList<(long Step, double Loss)> curve, IReadOnlyList<(long Step, double Loss)> baseline, long window)
+    {
+        var b = baseline.GroupBy(p => p.Step).ToDictionary(g => g.Key, g => g.First().Loss);
+        return curve.Where(p => p.Step > 0 && p.Step <= window && b.ContainsKey(p.Step))
+                    .Select(p => p.Loss - b[p.Step]).DefaultIfEmpty(double.NaN).Max();
     }
 }

@@ -13,7 +13,7 @@ public sealed record ArmSummary(string Part, string Dataset, string Arm, int See
 public sealed record EffectRow(string Dataset, string Arm, int Seeds, double EffectPercent, double Low95Percent, double High95Percent, bool Reliable);
 
 /// <summary>The curriculum notebook's charts and tables, computed from a <see cref="CurriculumResult"/>.</summary>
-public static class CurriculumReport
+public static class CurriculumCharts
 {
     /// <summary>The baseline arm of a part: random for orderings, uniform for skills and reweighting.</summary>
     public static string Baseline(string part) => part == CurriculumParts.Ordering ? CurriculumArms.Random : CurriculumArms.Uniform;

@@ -12,7 +12,7 @@ public sealed record DegradationPoint(string Size, int Epochs, double Dropout, d
 /// Turns a grid of repetition runs into the paper's comparisons and the verdict table. Pure: it reads
 /// finished runs and trains nothing, so tests drive it with made-up numbers.
 /// </summary>
-public sealed class RepetitionAnalysis
+public sealed class RepetitionClaims
 {
     /// <summary>"Nearly as good as unique data": at most this relative loss increase at 4 epochs (the paper saw +0.5% at 8.7B).</summary>
     public const double NearlyAsGood = 0.01;
@@ -33,7 +33,7 @@ public sealed class RepetitionAnalysis
     public string ReferenceSize { get; }
     public IReadOnlyList<ArmSummary> Arms { get; }
 
-    public RepetitionAnalysis(IReadOnlyList<RepetitionRun> runs, long budgetTokens, string? referenceSize = null)
+    public RepetitionClaims(IReadOnlyList<RepetitionRun> runs, long budgetTokens, string? referenceSize = null)
     {
         ArgumentNullException.ThrowIfNull(runs);
         if (runs.Count == 0) throw new ArgumentException("no runs to analyse", nameof(runs));
@@ -67,7 +67,7 @@ public sealed class RepetitionAnalysis
     }
 
     /// <summary>Final held-out loss of each seed of an arm.</summary>
-    public IReadOnlyDictionary<int, double> HeldOut(ArmSummary arm) =>
+    public IReadOnlyDictionary<long, double> HeldOut(ArmSummary arm) =>
         Runs.Where(r => r.Size == arm.Size && r.Epochs == arm.Epochs && r.UniqueTokens == arm.UniqueTokens && r.Dropout == arm.Dropout)
             .GroupBy(r => r.Seed).ToDictionary(g => g.Key, g => g.Average(r => r.HeldOutLoss));
 
@@ -76,13 +76,11 @@ public sealed class RepetitionAnalysis
     /// most of the seed-to-seed spread is common to both sides and cancels in the per-seed difference; comparing
     /// means would count it twice. Seeds present on only one side are left out.
     /// </summary>
-    public static SeedSample Paired(IReadOnlyDictionary<int, double> a, IReadOnlyDictionary<int, double> b, Func<double, double, double> compare) =>
-        Stats.Paired(Long(a), Long(b), compare);
-
-    static Dictionary<long, double> Long(IReadOnlyDictionary<int, double> d) => d.ToDictionary(kv => (long)kv.Key, kv => kv.Value);
+    public static SeedSample Paired(IReadOnlyDictionary<long, double> a, IReadOnlyDictionary<long, double> b, Func<double, double, double> compare) =>
+        Stats.Paired(a, b, compare);
 
     /// <summary>Per seed, held-out loss at an epoch count of the ladder relative to the same seed's one-epoch run.</summary>
-    IReadOnlyDictionary<int, double> RelativePerSeed(string size, int epochs)
+    IReadOnlyDictionary<long, double> RelativePerSeed(string size, int epochs)
     {
         var ladder = Ladder(size).ToList();
         var one = HeldOut(ladder.First(a => a.Epochs == 1));
@@ -122,7 +120,7 @@ public sealed class RepetitionAnalysis
         }
     }
 
-    public VerdictTable Verdict() => new("Repetition: multi-epoch training on a fixed token budget",
+    public VerdictTable Verdict => new("Repetition: multi-epoch training on a fixed token budget",
         [NearlyUniqueThenDegrades(), LargerDegradeMore(), DropoutHelps(), RStarMatches()], Thresholds);
 
     static string Pct(double x)
@@ -143,8 +141,8 @@ public sealed class RepetitionAnalysis
         var top = d.LastOrDefault();
         if (four is null || top is null || top.Epochs <= 4)
             return Claim.Undecided(id, statement, paper, "missing 1-, 4- or >4-epoch runs", "missing 1-, 4- or >4-epoch runs");
-        var at4 = Stats.PerSeed(Long(RelativePerSeed(ReferenceSize, 4)));
-        var atTop = Stats.PerSeed(Long(RelativePerSeed(ReferenceSize, top.Epochs)));
+        var at4 = Stats.PerSeed(RelativePerSeed(ReferenceSize, 4));
+        var atTop = Stats.PerSeed(RelativePerSeed(ReferenceSize, top.Epochs));
         var ours = $"{Pct(four.Relative)} at 4 epochs, {Pct(top.Relative)} at {top.Epochs} ({ReferenceSize}; per-seed relative increase {at4.Format("+0.0000;-0.0000")} at 4)";
         // Nearly as good: no worse than the band (an equivalence test with an open lower side: better is fine).
         var flat = Stats.Within(at4, double.NegativeInfinity, NearlyAsGood);

@@ -5,7 +5,7 @@ using Workbooks.Reporting;
 namespace Workbooks.Experiments.Rewarming;
 
 /// <summary>The charts and tables of the rewarming notebook, computed from a <see cref="RewarmingResult"/>.</summary>
-public static class RewarmingReport
+public static class RewarmingCharts
 {
     static bool InGroup(RewarmingResult r, ArmSpec a, ArmGroup g) => InGroup(r.Config, a, g);
 
@@ -90,4 +90,15 @@ public static class RewarmingReport
 
     /// <summary>The final-loss table: one row per arm.</summary>
     public static DataFrame FinalTable(this RewarmingResult r) => Frames.FromRows(r.Rows());
+}
+
+/// <summary>Which arms a chart shows, so that each plot stays readable.</summary>
+public enum ArmGroup
+{
+    /// <summary>No-rewarm and the re-warm grid (max LR x warmup).</summary>
+    Grid,
+    /// <summary>No-rewarm, the reference re-warm, scratch, infinite and the earlier-checkpoint starts.</summary>
+    Baselines,
+    /// <summary>The reference re-warm (0% replay) and the replay arms.</summary>
+    Replay,
 }
