@@ -45,6 +45,9 @@ public sealed class JobRunner : IDisposable
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(inputs);
+        // An invalid model or training config is the caller's error, not a run: check before one is recorded.
+        job.Model.Validate();
+        (job.Train with { CheckpointDirectory = job.Train.CheckpointDirectory ?? CheckpointFolder }).Validate();
         var device = TorchRuntime.Device(job.Train.Device);
         // The resolved device is part of the key: "auto" trains differently on a GPU machine.
         // Where and how often resume checkpoints go changes nothing computed, so it stays out of the key.
