@@ -7,6 +7,8 @@ app.Configure(config =>
     config.SetApplicationName("workbooks");
     // Errors are reported below, on standard error, so scripts that capture standard output do not swallow them.
     config.PropagateExceptions();
+    // An unknown or misspelt option is an error, not silently ignored.
+    config.Settings.StrictParsing = true;
     config.AddCommand<TrainCommand>("train").WithDescription("Train a GPT on a corpus, with a progress bar and a summary; cached in the run store.");
     config.AddCommand<InfoCommand>("info").WithDescription("Show the device, threads and library versions.");
     config.AddBranch("runs", runs =>
