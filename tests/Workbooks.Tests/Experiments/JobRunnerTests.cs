@@ -146,9 +146,14 @@ public class JobRunnerTests
             using var c = connection.CreateCommand();
             c.CommandText = $"UPDATE runs SET status = 'running', ended_at = NULL, pid = {int.MaxValue} WHERE id = '{runId}'";
             c.ExecuteNonQuery();
+            // ... and that still holds the job's claim, with a lease that has not run out: it is taken over.
+            c.CommandText = "INSERT INTO claims (config_hash, run_id, owner_host, owner_pid, owner_token, claimed_at, heartbeat_at, expires_at) " +
+                            $"SELECT config_hash, id, host, pid, 'gone', started_at, started_at, '9999-01-01T00:00:00.0000000Z' FROM runs WHERE id = '{runId}'";
+            Assert.Equal(1, c.ExecuteNonQuery());
         }
         using var again = new JobRunner(RunStore.Open(d2.Path));
         Assert.Equal(RunStatus.Interrupted, again.Store.Get(runId)!.Status);
+        Assert.Null(again.Store.ClaimOwner(expected.ConfigHash)); // opening the store dropped the dead owner's claim
         var resumed = again.Run(job, () => Inputs());
         Assert.Equal(runId, resumed.RunId);
         Assert.Equal(10L, resumed.ResumedFrom);

@@ -145,6 +145,29 @@ public class RunCacheTests
     }
 
     [Fact]
+    public void A_waiting_caller_takes_the_job_over_when_the_claimant_dies()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        store.ClaimPollInterval = TimeSpan.FromMilliseconds(20);
+        var claim = store.TryClaim(ConfigHash.Of(Tiny, 1, store.CodeVersion))!;
+        var calls = 0;
+        var waiting = Task.Run(() => store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls)));
+        Assert.False(waiting.Wait(300));
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store.DatabasePath}"))
+        {
+            connection.Open();
+            using var c = connection.CreateCommand();
+            c.CommandText = $"UPDATE claims SET owner_pid = {int.MaxValue}"; // its owner is gone
+            c.ExecuteNonQuery();
+        }
+        Assert.True(waiting.Wait(TimeSpan.FromSeconds(30)));
+        Assert.False(waiting.Result.WasCached);
+        Assert.Equal(1, calls);
+        claim.Dispose();
+    }
+
+    [Fact]
     public void A_run_left_running_is_never_replayed()
     {
         using var dir = new TempDirectory();

@@ -191,14 +191,14 @@ public sealed class JobRunner : IDisposable
         return curves.Where(kv => kv.Value.Count > 0 && kv.Value[^1].Step == last).ToDictionary(kv => kv.Key, kv => kv.Value[^1].Value);
     }
 
-    // The newest checkpoint that verifies; one cut short by a kill never got its final name, but a file
-    // damaged later would otherwise stop the job from ever resuming.
+    // The newest checkpoint that verifies. One cut short by a kill never got its final name; one damaged
+    // afterwards is passed over (and rewritten when training reaches its step again) rather than ending the job.
     static Checkpoint? NewestUsableCheckpoint(string folder)
     {
         foreach (var (_, path) in Checkpoint.List(folder).Reverse())
         {
             try { return Checkpoint.Open(path); }
-            catch (InvalidDataException) { Directory.Delete(path, recursive: true); }
+            catch (InvalidDataException) { }
         }
         return null;
     }
