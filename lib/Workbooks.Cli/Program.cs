@@ -5,6 +5,10 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("workbooks");
+    // Errors are reported below, on standard error, so scripts that capture standard output do not swallow them.
+    config.PropagateExceptions();
+    // An unknown or misspelt option is an error, not silently ignored.
+    config.Settings.StrictParsing = true;
     config.AddCommand<TrainCommand>("train").WithDescription("Train a GPT on a corpus, with a progress bar and a summary; cached in the run store.");
     config.AddCommand<InfoCommand>("info").WithDescription("Show the device, threads and library versions.");
     config.AddBranch("runs", runs =>
@@ -17,4 +21,15 @@ app.Configure(config =>
     config.AddCommand<MergeCommand>("merge").WithDescription("Merge fine-tuned safetensors checkpoints into a base (task arithmetic, TIES, DARE).");
     config.AddCommand<RunCommand>("run").WithDescription("Run notebooks headless (a notebook, a family or all) and write an HTML report.");
 });
-return app.Run(args);
+try
+{
+    return app.Run(args);
+}
+catch (Exception e)
+{
+    // The user's mistakes (bad options, invalid configs, missing files) read best as their message alone.
+    var plain = e is CliException or CommandAppException or ArgumentException or FileNotFoundException
+        or DirectoryNotFoundException or InvalidDataException or OperationCanceledException;
+    Console.Error.WriteLine($"error: {(plain ? e.Message : e.ToString())}");
+    return e is OperationCanceledException ? 130 : 1;
+}

@@ -17,6 +17,8 @@ using Workbooks.Benchmarks;
 //   shakespeare  nanoGPT's baby GPT on Tiny Shakespeare characters until validation loss 1.47: [--data PATH]
 //                [--device auto] [--precision bf16 on cuda, fp32 on cpu] [--optimizer adamw-flat] [--max-steps 5000]
 //                [--eval-interval 250] [--eval-batches 200] [--target 1.47] [--stop-at-target true] [--threads 0] [--seed 1337]
+//   kill         `workbooks train` SIGKILLed at random steps and resumed, against an uninterrupted run: [--kills 10]
+//                [--steps 120] [--seed random] [--cli lib/Workbooks.Cli/bin/CONFIG/net10.0/Workbooks.Cli.dll]
 var name = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "trainer";
 var options = BenchmarkOptions.Parse(args.SkipWhile(a => !a.StartsWith("--")).ToArray());
 switch (name)
@@ -35,7 +37,9 @@ switch (name)
         return 0;
     case "shakespeare":
         return Shakespeare.Run(options);
+    case "kill":
+        return KillResume.Run(options);
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{name}'. Known: trainer, throughput, optimizer, memory, shakespeare.");
+        Console.Error.WriteLine($"Unknown benchmark '{name}'. Known: trainer, throughput, optimizer, memory, shakespeare, kill.");
         return 2;
 }

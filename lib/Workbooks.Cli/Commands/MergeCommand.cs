@@ -50,9 +50,10 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         [Description("Sign election for ties methods: sum or count. Default: the method's.")]
         public string? Consensus { get; init; }
 
+        // Text, not bool?: Spectre takes a bool option as a flag, so "--normalize maybe" became a model path.
         [CommandOption("--normalize <BOOL>")]
-        [Description("Divide by the (agreeing) weights' sum. Default: the method's (true for ties and linear).")]
-        public bool? Normalize { get; init; }
+        [Description("true or false: divide by the (agreeing) weights' sum. Default: the method's (true for ties and linear).")]
+        public string? Normalize { get; init; }
 
         [CommandOption("--include <PATTERN>")]
         [Description("Merge only tensors whose name matches (glob like 'h.*.mlp.*', or 're:REGEX'); repeatable.")]
@@ -75,6 +76,12 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
             if (string.IsNullOrWhiteSpace(Base)) return ValidationResult.Error("--base is required.");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required.");
             if (Split(Models).Count + MoreModels.Length == 0) return ValidationResult.Error("--models needs at least one model file.");
+            if (Directory.Exists(Base)) return ValidationResult.Error($"--base: '{Base}' is a folder; give a .safetensors file.");
+            foreach (var m in Split(Models).Concat(MoreModels))
+                if (Directory.Exists(m)) return ValidationResult.Error($"--models: '{m}' is a folder; give .safetensors files.");
+            if (Directory.Exists(Out)) return ValidationResult.Error($"--out: '{Out}' is a folder; give the .safetensors file to write.");
+            if (Normalize is not null && !bool.TryParse(Normalize, out _))
+                return ValidationResult.Error($"--normalize: '{Normalize}' is not true or false.");
             return ValidationResult.Success();
         }
     }
@@ -92,7 +99,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
                 Lambda = settings.Lambda,
                 Rescale = settings.Rescale is null ? null : ParseEnum<RescaleMode>("--rescale", settings.Rescale),
                 Consensus = settings.Consensus is null ? null : ParseEnum<SignConsensus>("--consensus", settings.Consensus),
-                Normalize = settings.Normalize,
+                Normalize = settings.Normalize is null ? null : bool.Parse(settings.Normalize),
                 Include = settings.Include,
                 Exclude = settings.Exclude,
                 Seed = settings.Seed,
@@ -108,7 +115,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]merge failed:[/] {e.Message}");
+            Console.Error.WriteLine($"merge failed: {e.Message}");
             return 1;
         }
     }

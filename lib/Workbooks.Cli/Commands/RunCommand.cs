@@ -88,7 +88,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]run failed:[/] {e.Message}");
+            Console.Error.WriteLine($"run failed: {e.Message}");
             Console.WriteLine("0 passed, 1 failed");
             return 1;
         }

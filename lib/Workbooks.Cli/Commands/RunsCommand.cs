@@ -24,14 +24,13 @@ public sealed class RunsListCommand : Command<RunsListCommand.Settings>
         public string? Experiment { get; init; }
 
         [CommandOption("--status <STATUS>")]
-        [Description("Only runs with this status: running, finished, failed or cancelled.")]
+        [Description("Only runs with this status: running, finished, failed, cancelled or interrupted.")]
         public string? Status { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        using var store = settings.OpenStore();
-        store.RecoverStale();
+        using var store = settings.OpenStore(); // opening it marks interrupted the runs whose process is gone
         var runs = store.List(settings.Experiment)
             .Where(r => settings.Status is null || r.Status.ToString().Equals(settings.Status, StringComparison.OrdinalIgnoreCase))
             .ToList();
@@ -50,6 +49,7 @@ public sealed class RunsListCommand : Command<RunsListCommand.Settings>
         RunStatus.Finished => "[green]finished[/]",
         RunStatus.Failed => "[red]failed[/]",
         RunStatus.Cancelled => "[yellow]cancelled[/]",
+        RunStatus.Interrupted => "[yellow]interrupted[/]",
         _ => "[blue]running[/]",
     };
 }
@@ -69,9 +69,9 @@ public sealed class RunsShowCommand : Command<RunsShowCommand.Settings>
         var matches = store.List().Where(r => r.Id.StartsWith(settings.Id, StringComparison.OrdinalIgnoreCase)).ToList();
         if (matches.Count != 1)
         {
-            AnsiConsole.MarkupLine(matches.Count == 0
-                ? $"[red]No run with id '{Markup.Escape(settings.Id)}' in {Markup.Escape(store.DatabasePath)}.[/]"
-                : $"[red]'{Markup.Escape(settings.Id)}' matches {matches.Count} runs; give more of the id.[/]");
+            Console.Error.WriteLine(matches.Count == 0
+                ? $"No run with id '{settings.Id}' in {store.DatabasePath}."
+                : $"'{settings.Id}' matches {matches.Count} runs; give more of the id.");
             return 1;
         }
         var r = matches[0];

@@ -2,7 +2,7 @@ namespace Workbooks.IO;
 
 /// <summary>
 /// Writes a directory so that it appears complete or not at all: the content goes into a hidden
-/// temporary sibling, which is renamed into place once every file is flushed.
+/// temporary sibling (named by <see cref="WriterTemps"/>), which is renamed into place once every file is flushed.
 /// </summary>
 internal static class AtomicDirectory
 {
@@ -12,7 +12,8 @@ internal static class AtomicDirectory
         var parent = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent directory.", nameof(path));
         var name = Path.GetFileName(full);
         Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{name}.tmp-{Guid.NewGuid():N}");
+        WriterTemps.Sweep(parent, name);
+        var temp = WriterTemps.TempFor(full);
         Directory.CreateDirectory(temp);
         try
         {
@@ -20,7 +21,8 @@ internal static class AtomicDirectory
             if (Directory.Exists(full))
             {
                 // Replacing: move the old copy aside first, so one complete copy exists at every moment.
-                var old = Path.Combine(parent, $".{name}.old-{Guid.NewGuid():N}");
+                // A kill between the two moves leaves only the aside copy; WriterTemps.Sweep moves it back.
+                var old = WriterTemps.AsideFor(full);
                 Directory.Move(full, old);
                 Directory.Move(temp, full);
                 Directory.Delete(old, recursive: true);

@@ -3,7 +3,8 @@ namespace Workbooks.IO;
 /// <summary>
 /// Writes files so that readers see either the old content or the complete new one, never a part:
 /// the data goes to a temporary file in the same directory (so the rename stays on one file system),
-/// is flushed to disk, then renamed over the target.
+/// is flushed to disk, then renamed over the target. The temporary name is <see cref="WriterTemps"/>'s, so
+/// what a killed writer leaves is recognised and removed by the next writer of the same target.
 /// </summary>
 public static class AtomicFile
 {
@@ -22,7 +23,9 @@ public static class AtomicFile
         var directory = Path.GetDirectoryName(target)
             ?? throw new ArgumentException($"'{path}' names no file inside a directory.", nameof(path));
         Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        // A killed earlier writer of this target left its temporary file behind: it is garbage now.
+        WriterTemps.Sweep(directory, Path.GetFileName(target));
+        var temp = WriterTemps.TempFor(target);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

@@ -46,7 +46,9 @@ public sealed class SafetensorsWriter : IDisposable
         var full = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Cannot write '{path}': folder '{dir}' does not exist.");
-        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        // An interrupted earlier write of this target left its temporary file: remove it if its writer is gone.
+        IO.WriterTemps.Sweep(dir, System.IO.Path.GetFileName(full));
+        var temp = IO.WriterTemps.TempFor(full);
         var stream = new FileStream(temp, new FileStreamOptions
         {
             Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None,

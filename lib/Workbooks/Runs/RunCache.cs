@@ -9,6 +9,10 @@ public sealed record RunOutcome<T>(T Value, RunRecord Run, bool WasCached);
 /// Runs keyed by config: a finished run with the same config, seed and code version is replayed from the
 /// store instead of computed again. Only finished runs are replayed; a run that throws is recorded as
 /// failed (cancelled for <see cref="OperationCanceledException"/>) and the next call computes it afresh.
+/// Computing a job takes its claim in the store (<see cref="RunStore.TryClaim"/>): a second process asking
+/// for the same job waits for the first and replays its result, and takes the job over if the first dies.
+/// A job whose earlier run was interrupted (its process died) or cancelled continues that run, same row
+/// and artifacts, with <see cref="RunContext.Resumed"/> set so the code can pick up from its checkpoint.
 /// </summary>
 public static class RunCache
 {
@@ -21,29 +25,47 @@ public static class RunCache
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(run);
-        var cached = store.FindFinished(ConfigHash.Of(config, seed, store.CodeVersion));
-        if (cached?.ResultJson is { } stored && TryDeserialize<T>(stored, out var replayed))
-            return new RunOutcome<T>(replayed, cached, WasCached: true);
+        var hash = ConfigHash.Of(config, seed, store.CodeVersion);
+        while (true)
+        {
+            if (TryReplay<T>(store, hash) is { } replayed) return replayed;
+            cancellationToken.ThrowIfCancellationRequested();
+            using var claim = store.TryClaim(hash);
+            if (claim is null)
+            {
+                // Another live process computes this job: wait for it, then replay (or take over if it dies).
+                cancellationToken.WaitHandle.WaitOne(store.ClaimPollInterval);
+                continue;
+            }
+            // It may have finished between the look-up above and the claim.
+            if (TryReplay<T>(store, hash) is { } finished) return finished;
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var record = store.Begin(experiment, name, config, seed, device);
-        T value;
-        try
-        {
-            var produced = run(new RunContext(store, record, cancellationToken));
-            var json = JsonSerializer.Serialize(produced, ConfigHash.JsonOptions);
-            // Hand back what a replay would give, so a result that does not survive JSON shows up on the
-            // first run rather than only when the notebook is re-run.
-            value = JsonSerializer.Deserialize<T>(json, ConfigHash.JsonOptions)!;
-            store.Finish(record.Id, json);
+            var earlier = store.FindResumable(hash);
+            var record = earlier is null ? store.Begin(experiment, name, config, seed, device) : store.Reopen(earlier.Id);
+            claim.Attach(record.Id);
+            T value;
+            try
+            {
+                var produced = run(new RunContext(store, record, cancellationToken, resumed: earlier is not null));
+                var json = JsonSerializer.Serialize(produced, ConfigHash.JsonOptions);
+                // Hand back what a replay would give, so a result that does not survive JSON shows up on the
+                // first run rather than only when the notebook is re-run.
+                value = JsonSerializer.Deserialize<T>(json, ConfigHash.JsonOptions)!;
+                store.Finish(record.Id, json);
+            }
+            catch (Exception e)
+            {
+                RecordFailure(store, record.Id, e);
+                throw;
+            }
+            return new RunOutcome<T>(value, store.Get(record.Id) ?? record, WasCached: false);
         }
-        catch (Exception e)
-        {
-            RecordFailure(store, record.Id, e);
-            throw;
-        }
-        return new RunOutcome<T>(value, store.Get(record.Id) ?? record, WasCached: false);
     }
+
+    static RunOutcome<T>? TryReplay<T>(RunStore store, string hash) =>
+        store.FindFinished(hash) is { ResultJson: { } stored } cached && TryDeserialize<T>(stored, out var replayed)
+            ? new RunOutcome<T>(replayed, cached, WasCached: true)
+            : null;
 
     // A stored result that no longer fits T (its type changed without a version bump) is treated as a miss:
     // the run is computed again and the old record stays for inspection.

@@ -3,12 +3,17 @@ namespace Workbooks.Runs;
 /// <summary>What a run's code gets from the store while it runs: its id, a metric sink and an artifact folder.</summary>
 public sealed class RunContext
 {
-    internal RunContext(RunStore store, RunRecord run, CancellationToken cancellationToken)
+    internal RunContext(RunStore store, RunRecord run, CancellationToken cancellationToken, bool resumed = false)
     {
         Store = store;
         Run = run;
         CancellationToken = cancellationToken;
+        Resumed = resumed;
     }
+
+    /// <summary>True when this run was interrupted or cancelled before and is being continued: its row,
+    /// metrics and artifacts are the earlier attempt's, and the code should pick up from its last checkpoint.</summary>
+    public bool Resumed { get; }
 
     public RunStore Store { get; }
     public RunRecord Run { get; }

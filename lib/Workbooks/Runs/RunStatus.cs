@@ -1,7 +1,9 @@
 namespace Workbooks.Runs;
 
-/// <summary>Where a run stands. Only <see cref="Finished"/> runs are ever replayed from the store.</summary>
-public enum RunStatus { Running, Finished, Failed, Cancelled }
+/// <summary>Where a run stands. Only <see cref="Finished"/> runs are ever replayed from the store;
+/// <see cref="Interrupted"/> (its process died) and <see cref="Cancelled"/> runs are resumed by the next
+/// request for the same job, <see cref="Failed"/> ones (the code threw) are computed afresh.</summary>
+public enum RunStatus { Running, Finished, Failed, Cancelled, Interrupted }
 
 internal static class RunStatusText
 {
@@ -11,6 +13,7 @@ internal static class RunStatusText
         RunStatus.Finished => "finished",
         RunStatus.Failed => "failed",
         RunStatus.Cancelled => "cancelled",
+        RunStatus.Interrupted => "interrupted",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
@@ -20,6 +23,7 @@ internal static class RunStatusText
         "finished" => RunStatus.Finished,
         "failed" => RunStatus.Failed,
         "cancelled" => RunStatus.Cancelled,
+        "interrupted" => RunStatus.Interrupted,
         _ => throw new InvalidDataException($"Unknown run status '{text}' in the run store."),
     };
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Workbooks.IO;
 using Workbooks.Torch;
 
 namespace Workbooks.Runs;
@@ -9,7 +9,8 @@ namespace Workbooks.Runs;
 /// Runs, their configs, results and metrics in an embedded SQLite database (<c>runs.db</c>), with each
 /// run's artifacts in <c>artifacts/&lt;runId&gt;/</c> beside it. Safe to use from several threads and
 /// processes at once: every call opens its own (pooled) connection and keeps its transaction short,
-/// the database runs in WAL mode, and busy writers wait and retry.
+/// the database runs in WAL mode, and busy writers wait and retry. Opening it marks interrupted the runs
+/// whose process is gone and removes what killed writers left half-written (<see cref="WriterTemps"/>).
 /// </summary>
 public sealed class RunStore : IDisposable
 {
@@ -20,6 +21,21 @@ public sealed class RunStore : IDisposable
     static readonly TimeSpan BusyBudget = TimeSpan.FromSeconds(60);
 
     readonly string connectionString;
+
+    /// <summary>How long a claim or a claimed run stays alive without a heartbeat. A process that stops
+    /// renewing it for longer (killed on another host, hung) is taken to be gone.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often a claim's owner renews it; a quarter of the lease unless set.</summary>
+    public TimeSpan HeartbeatInterval
+    {
+        get => heartbeatInterval ?? Lease / 4;
+        set => heartbeatInterval = value;
+    }
+    TimeSpan? heartbeatInterval;
+
+    /// <summary>How often a process waiting for another's claim on the same job looks again.</summary>
+    public TimeSpan ClaimPollInterval { get; set; } = TimeSpan.FromSeconds(0.5);
 
     /// <summary>The store's folder, holding runs.db and artifacts/.</summary>
     public string Root { get; }
@@ -68,6 +84,9 @@ public sealed class RunStore : IDisposable
                 Schema.Migrate(connection, store.DatabasePath);
                 return 0;
             }, BusyBudget);
+            store.RecoverStale();
+            // The store, artifacts/, each run's folder and its checkpoints/: where atomic writers put temporaries.
+            WriterTemps.SweepTree(root, depth: 3);
             return store;
         }
         catch (SqliteException e)
@@ -201,22 +220,141 @@ public sealed class RunStore : IDisposable
         return existed;
     }
 
-    /// <summary>Marks failed the runs still recorded as running whose process, on this host, is gone.
-    /// Returns their ids. Runs from other hosts are left alone: their processes cannot be checked here.</summary>
+    /// <summary>
+    /// Marks interrupted the runs still recorded as running whose process is gone: on this host, its pid is
+    /// no longer alive; on any host, a claimed run whose heartbeat is older than <see cref="Lease"/>. Removes
+    /// the claims of such owners too. Returns the runs' ids. Runs of other hosts without a heartbeat are left
+    /// alone: their processes cannot be checked here. <see cref="Open"/> calls it, so every command sees them.
+    /// </summary>
     public IReadOnlyList<string> RecoverStale()
     {
         var host = Environment.MachineName;
+        var staleBefore = Timestamp(DateTime.UtcNow - Lease);
+        var candidates = Read(c => ReadRunsWithHeartbeat(Command(c, null,
+            $"SELECT {Columns}, heartbeat_at FROM runs WHERE status = 'running'")));
         var recovered = new List<string>();
-        foreach (var run in List().Where(r => r.Status == RunStatus.Running && r.Host == host && !ProcessAlive(r.Pid)))
+        foreach (var (run, heartbeat) in candidates)
         {
-            try
-            {
-                Fail(run.Id, $"Process {run.Pid} on {host} ended without finishing the run (found by RecoverStale).");
-                recovered.Add(run.Id);
-            }
-            catch (InvalidOperationException) { } // it ended (or another process recovered it) meanwhile
+            var dead = run.Host == host && !WriterTemps.IsAlive(run.Pid);
+            var silent = heartbeat is not null && string.CompareOrdinal(heartbeat, staleBefore) < 0;
+            if (!dead && !silent) continue;
+            var why = dead
+                ? $"Process {run.Pid} on {host} ended without finishing the run."
+                : $"Process {run.Pid} on {run.Host} stopped renewing the run (last heartbeat {heartbeat}).";
+            var changed = Write((c, tx) => Execute(c, tx,
+                "UPDATE runs SET status = 'interrupted', ended_at = $ended, error = $error WHERE id = $id AND status = 'running' " +
+                "AND pid = $pid AND host = $host",
+                ("$ended", Timestamp(DateTime.UtcNow)), ("$error", why), ("$id", run.Id), ("$pid", (long)run.Pid), ("$host", run.Host)));
+            if (changed == 1) recovered.Add(run.Id); // else it ended, or was resumed by a live process, meanwhile
         }
+        foreach (var claim in Read(c => ReadClaims(Command(c, null, "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims"))))
+            if (Abandoned(claim))
+                Write((c, tx) => Execute(c, tx, "DELETE FROM claims WHERE config_hash = $hash AND owner_token = $token",
+                    ("$hash", claim.Hash), ("$token", claim.Token)));
         return recovered;
+    }
+
+    /// <summary>
+    /// Claims the job with this config hash for this process, or returns null while another live owner holds
+    /// it. An abandoned claim (its owner's process is gone on this host, or its lease expired) is taken over
+    /// in the same transaction. The claim renews itself every <see cref="HeartbeatInterval"/> until disposed.
+    /// </summary>
+    public JobClaim? TryClaim(string configHash)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(configHash);
+        var token = Guid.NewGuid().ToString("N");
+        var won = Write((c, tx) =>
+        {
+            var held = ReadClaims(Command(c, tx,
+                "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = $hash",
+                ("$hash", configHash))).FirstOrDefault();
+            if (held is not null && Abandoned(held))
+                Execute(c, tx, "DELETE FROM claims WHERE config_hash = $hash AND owner_token = $token",
+                    ("$hash", configHash), ("$token", held.Token));
+            var now = DateTime.UtcNow;
+            // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a second claimant inserts nothing and learns it lost.
+            return Execute(c, tx,
+                "INSERT INTO claims (config_hash, run_id, owner_host, owner_pid, owner_token, claimed_at, heartbeat_at, expires_at) " +
+                "VALUES ($hash, NULL, $host, $pid, $token, $now, $now, $expires) ON CONFLICT (config_hash) DO NOTHING",
+                ("$hash", configHash), ("$host", Environment.MachineName), ("$pid", (long)Environment.ProcessId),
+                ("$token", token), ("$now", Timestamp(now)), ("$expires", Timestamp(now + Lease))) == 1;
+        });
+        return won ? new JobClaim(this, configHash, token) : null;
+    }
+
+    /// <summary>Who holds the claim on a job now (host, pid), or null when nobody does.</summary>
+    public (string Host, int Pid)? ClaimOwner(string configHash) =>
+        Read(c => ReadClaims(Command(c, null,
+            "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = $hash",
+            ("$hash", configHash))).Select(x => ((string, int)?)(x.Host, x.Pid)).FirstOrDefault());
+
+    /// <summary>Renews a claim's lease and its run's heartbeat; false when the claim is no longer this owner's.</summary>
+    internal bool Renew(string configHash, string token, string? runId)
+    {
+        var now = DateTime.UtcNow;
+        return Write((c, tx) =>
+        {
+            var mine = Execute(c, tx,
+                "UPDATE claims SET heartbeat_at = $now, expires_at = $expires, run_id = $run WHERE config_hash = $hash AND owner_token = $token",
+                ("$now", Timestamp(now)), ("$expires", Timestamp(now + Lease)), ("$run", runId), ("$hash", configHash), ("$token", token)) == 1;
+            if (mine && runId is not null)
+                Execute(c, tx, "UPDATE runs SET heartbeat_at = $now WHERE id = $id AND status = 'running'",
+                    ("$now", Timestamp(now)), ("$id", runId));
+            return mine;
+        });
+    }
+
+    internal void Release(string configHash, string token) =>
+        Write((c, tx) => Execute(c, tx, "DELETE FROM claims WHERE config_hash = $hash AND owner_token = $token",
+            ("$hash", configHash), ("$token", token)));
+
+    /// <summary>The newest run of this job that was interrupted (see <see cref="RecoverStale"/>, called first) or
+    /// cancelled: the one to resume. Ask while holding the job's claim, so that no other process resumes it too.</summary>
+    public RunRecord? FindResumable(string configHash)
+    {
+        RecoverStale(); // the claim may just have been taken over from an owner that died since the store was opened
+        return Read(c => ReadRuns(Command(c, null,
+            $"SELECT {Columns} FROM runs WHERE config_hash = $hash AND status IN ('interrupted', 'cancelled') " +
+            "ORDER BY started_at DESC, id", ("$hash", configHash))).FirstOrDefault());
+    }
+
+    /// <summary>Marks an interrupted or cancelled run running again, now owned by this process.</summary>
+    public RunRecord Reopen(string runId)
+    {
+        var changed = Write((c, tx) => Execute(c, tx,
+            "UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, host = $host, pid = $pid, heartbeat_at = $now " +
+            "WHERE id = $id AND status IN ('interrupted', 'cancelled')",
+            ("$host", Environment.MachineName), ("$pid", (long)Environment.ProcessId), ("$now", Timestamp(DateTime.UtcNow)), ("$id", runId)));
+        if (changed != 1) throw new InvalidOperationException($"Run {runId} cannot be resumed: it is not interrupted or cancelled.");
+        return Get(runId)!;
+    }
+
+    /// <summary>Removes a run's metric points after a step (a resumed run recomputes them), and those whose
+    /// name starts with <paramref name="namePrefix"/> whatever their step (final scores).</summary>
+    public void DeleteMetrics(string runId, long afterStep, string? namePrefix = null) =>
+        Write((c, tx) =>
+        {
+            Execute(c, tx, "DELETE FROM metrics WHERE run_id = $id AND step > $step", ("$id", runId), ("$step", afterStep));
+            if (namePrefix is not null)
+                Execute(c, tx, "DELETE FROM metrics WHERE run_id = $id AND substr(name, 1, $n) = $prefix",
+                    ("$id", runId), ("$n", (long)namePrefix.Length), ("$prefix", namePrefix));
+        });
+
+    sealed record ClaimRow(string Hash, string Host, int Pid, string Token, string ExpiresAt);
+
+    bool Abandoned(ClaimRow claim) =>
+        (claim.Host == Environment.MachineName && !WriterTemps.IsAlive(claim.Pid))
+        || string.CompareOrdinal(claim.ExpiresAt, Timestamp(DateTime.UtcNow)) < 0;
+
+    static List<ClaimRow> ReadClaims(SqliteCommand query)
+    {
+        using (query)
+        using (var r = query.ExecuteReader())
+        {
+            var claims = new List<ClaimRow>();
+            while (r.Read()) claims.Add(new ClaimRow(r.GetString(0), r.GetString(1), (int)r.GetInt64(2), r.GetString(3), r.GetString(4)));
+            return claims;
+        }
     }
 
     /// <summary>Closes the pooled connections to this store's database (so its files can be moved or deleted).</summary>
@@ -306,30 +444,32 @@ public sealed class RunStore : IDisposable
         using (var r = query.ExecuteReader())
         {
             var runs = new List<RunRecord>();
-            while (r.Read())
-                runs.Add(new RunRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
-                    r.GetInt64(5), RunStatusText.Parse(r.GetString(6)), ParseTimestamp(r.GetString(7)),
-                    r.IsDBNull(8) ? null : ParseTimestamp(r.GetString(8)), r.GetString(9), r.GetString(10),
-                    r.IsDBNull(11) ? null : r.GetString(11), r.IsDBNull(12) ? null : r.GetString(12),
-                    r.GetString(13), (int)r.GetInt64(14)));
+            while (r.Read()) runs.Add(ReadRun(r));
             return runs;
         }
     }
+
+    static List<(RunRecord Run, string? Heartbeat)> ReadRunsWithHeartbeat(SqliteCommand query)
+    {
+        using (query)
+        using (var r = query.ExecuteReader())
+        {
+            var runs = new List<(RunRecord, string?)>();
+            while (r.Read()) runs.Add((ReadRun(r), r.IsDBNull(15) ? null : r.GetString(15)));
+            return runs;
+        }
+    }
+
+    static RunRecord ReadRun(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+            r.GetInt64(5), RunStatusText.Parse(r.GetString(6)), ParseTimestamp(r.GetString(7)),
+            r.IsDBNull(8) ? null : ParseTimestamp(r.GetString(8)), r.GetString(9), r.GetString(10),
+            r.IsDBNull(11) ? null : r.GetString(11), r.IsDBNull(12) ? null : r.GetString(12),
+            r.GetString(13), (int)r.GetInt64(14));
 
     // ISO-8601 UTC with 100 ns resolution: sorts as text and reads back to the same DateTime.
     static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     static DateTime ParseTimestamp(string text) =>
         DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
-
-    static bool ProcessAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException) { return false; }
-        catch (InvalidOperationException) { return false; }
-    }
 }

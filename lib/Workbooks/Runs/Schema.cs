@@ -44,6 +44,24 @@ internal static class Schema
             "CREATE INDEX runs_config_hash ON runs (config_hash, status)",
             "CREATE INDEX runs_experiment ON runs (experiment)",
         ],
+        [
+            // Set only while a claimed job trains (RunCache): a running run whose heartbeat stopped is abandoned.
+            "ALTER TABLE runs ADD COLUMN heartbeat_at TEXT",
+            // One row per job being computed: whoever inserts it first trains, everyone else waits and replays.
+            // The primary key is the lock (an INSERT that conflicts loses); expires_at is the lease a
+            // heartbeat renews, so a claim whose owner died or hangs is taken over.
+            """
+            CREATE TABLE claims (
+                config_hash TEXT NOT NULL PRIMARY KEY,
+                run_id TEXT,
+                owner_host TEXT NOT NULL,
+                owner_pid BIGINT NOT NULL,
+                owner_token TEXT NOT NULL,
+                claimed_at TEXT NOT NULL,
+                heartbeat_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL)
+            """,
+        ],
     ];
 
     public static int CurrentVersion => Migrations.Length;

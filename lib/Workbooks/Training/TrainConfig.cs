@@ -52,8 +52,24 @@ public sealed record TrainConfig
     public int CheckpointInterval { get; init; }
     public bool CheckpointAtEnd { get; init; } = true;
     public bool CheckpointOnCancel { get; init; } = true;
-    /// <summary>How many of the newest checkpoints to keep (0: all).</summary>
+    /// <summary>How many of the newest checkpoints to keep (0: all). Resume checkpoints do not count.</summary>
     public int KeepCheckpoints { get; init; }
+
+    // Resume checkpoints change nothing the run computes, so they are left out of the JSON when off: configs
+    // that never set them keep the hash they had before these settings existed.
+    /// <summary>
+    /// Also write a checkpoint when this many seconds have passed since the last one (0: off). Such resume
+    /// checkpoints only serve to continue an interrupted run: each one replaces the previous, and they are
+    /// removed when the run completes. Needs CheckpointDirectory.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double ResumeCheckpointSeconds { get; init; }
+    /// <summary>Also write a resume checkpoint every this many steps (0: off); see <see cref="ResumeCheckpointSeconds"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ResumeCheckpointSteps { get; init; }
+
+    /// <summary>Whether resume checkpoints are on (by time or by steps).</summary>
+    [JsonIgnore] public bool WritesResumeCheckpoints => CheckpointDirectory is not null && (ResumeCheckpointSeconds > 0 || ResumeCheckpointSteps > 0);
 
     public long Seed { get; init; }
     /// <summary>"auto", "cpu", "cuda" or "cuda:N".</summary>
@@ -88,6 +104,9 @@ public sealed record TrainConfig
         Require(KeepCheckpoints >= 0, nameof(KeepCheckpoints), $"must be >= 0, got {KeepCheckpoints}");
         Require(CheckpointInterval == 0 || CheckpointDirectory is not null, nameof(CheckpointDirectory),
             "must be set when CheckpointInterval is");
+        Require(ResumeCheckpointSeconds >= 0 && double.IsFinite(ResumeCheckpointSeconds), nameof(ResumeCheckpointSeconds),
+            $"must be finite and >= 0, got {ResumeCheckpointSeconds}");
+        Require(ResumeCheckpointSteps >= 0, nameof(ResumeCheckpointSteps), $"must be >= 0, got {ResumeCheckpointSteps}");
         Require(Threads >= 0, nameof(Threads), $"must be >= 0, got {Threads}");
         Require(LogInterval >= 1, nameof(LogInterval), $"must be >= 1, got {LogInterval}");
         Require(ProgressSeconds >= 0, nameof(ProgressSeconds), $"must be >= 0, got {ProgressSeconds}");

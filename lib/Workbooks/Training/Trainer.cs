@@ -46,6 +46,9 @@ public sealed class Trainer
     /// <summary>Raised at most every ProgressSeconds, and at the first and last step.</summary>
     public event Action<ProgressInfo>? OnProgress;
     public event Action<CheckpointInfo>? OnCheckpoint;
+    /// <summary>Raised with the step just before a checkpoint is written: what must be durable once the
+    /// checkpoint exists (metrics kept elsewhere, up to this step) is saved here.</summary>
+    public event Action<long>? OnCheckpointWriting;
 
     /// <summary>Trains from the model's current weights for Config.Steps steps, seeding from Config.Seed.</summary>
     public TrainResult Run(CancellationToken cancellation = default) =>
@@ -73,6 +76,8 @@ public sealed class Trainer
     {
         if (Config.Threads > 0) TorchRuntime.SetThreads(Config.Threads);
         var device = TorchRuntime.Device(Config.Device);
+        // A writer killed mid-checkpoint left its temporary folder here; nothing else will remove it.
+        if (Config.CheckpointDirectory is { } folder) IO.WriterTemps.Sweep(folder);
         var checkpoint = checkpointPath is null ? null : Checkpoint.Open(checkpointPath);
         if (checkpoint?.Manifest.Model is { } stored && stored != Model.Config)
             throw new InvalidOperationException(
@@ -134,6 +139,7 @@ public sealed class Trainer
         double progressLossSum;
         int progressLossCount;
         TimeSpan lastProgress = TimeSpan.MinValue;
+        TimeSpan lastCheckpointAt = TimeSpan.Zero;
 
         public long TokensSeen { get; set; }
         public string? LastGoodCheckpoint { get; set; }
@@ -160,6 +166,7 @@ public sealed class Trainer
             if (stop == StopReason.Cancelled && config.CheckpointOnCancel && config.CheckpointDirectory is not null
                 && LastCheckpointStep != step && step > start)
                 WriteCheckpoint();
+            if (stop == StopReason.Completed && config.WritesResumeCheckpoints) RemoveResumeCheckpoints();
             wall.Stop();
             return Result(stop);
         }
@@ -255,12 +262,19 @@ public sealed class Trainer
         }
 
         bool CheckpointDue(long s) =>
-            config.CheckpointDirectory is not null && s != LastCheckpointStep &&
-            ((config.CheckpointInterval > 0 && s % config.CheckpointInterval == 0) || (config.CheckpointAtEnd && s == config.Steps));
+            config.CheckpointDirectory is not null && s != LastCheckpointStep && (Kept(s) || ResumeDue(s));
+
+        /// <summary>Whether the config asks to keep a checkpoint at this step (any other is a resume checkpoint).</summary>
+        bool Kept(long s) => (config.CheckpointInterval > 0 && s % config.CheckpointInterval == 0) || (config.CheckpointAtEnd && s == config.Steps);
+
+        bool ResumeDue(long s) =>
+            (config.ResumeCheckpointSteps > 0 && s % config.ResumeCheckpointSteps == 0) ||
+            (config.ResumeCheckpointSeconds > 0 && (wall.Elapsed - lastCheckpointAt).TotalSeconds >= config.ResumeCheckpointSeconds);
 
         void WriteCheckpoint()
         {
             var model = trainer.Model;
+            trainer.OnCheckpointWriting?.Invoke(step);
             // A finite loss does not prove finite weights: the update after it may have overflowed.
             using (var scope = NewDisposeScope())
                 if (model.parameters().Any(p => !p.isfinite().all().item<bool>()))
@@ -291,16 +305,33 @@ public sealed class Trainer
                 });
             LastGoodCheckpoint = Path.GetFullPath(path);
             LastCheckpointStep = step;
+            lastCheckpointAt = wall.Elapsed;
             Prune();
             trainer.OnCheckpoint?.Invoke(new CheckpointInfo(step, LastGoodCheckpoint));
         }
 
         void Prune()
         {
-            if (config.KeepCheckpoints <= 0) return;
             var all = Checkpoint.List(config.CheckpointDirectory!);
-            foreach (var (_, old) in all.Take(Math.Max(0, all.Count - config.KeepCheckpoints)))
+            var kept = all;
+            if (config.WritesResumeCheckpoints)
+            {
+                // Only the newest checkpoint is needed to resume: older resume checkpoints are superseded.
+                foreach (var (_, old) in all.Where(c => !Kept(c.Step)))
+                    if (Path.GetFullPath(old) != LastGoodCheckpoint) Directory.Delete(old, recursive: true);
+                kept = all.Where(c => Kept(c.Step)).ToList();
+            }
+            if (config.KeepCheckpoints <= 0) return;
+            foreach (var (_, old) in kept.Take(Math.Max(0, kept.Count - config.KeepCheckpoints)))
                 if (Path.GetFullPath(old) != LastGoodCheckpoint) Directory.Delete(old, recursive: true);
+        }
+
+        /// <summary>A completed run needs no resume checkpoint: only those the config asked to keep stay.</summary>
+        void RemoveResumeCheckpoints()
+        {
+            var all = Checkpoint.List(config.CheckpointDirectory!);
+            foreach (var (_, old) in all.Where(c => !Kept(c.Step))) Directory.Delete(old, recursive: true);
+            LastGoodCheckpoint = all.Where(c => Kept(c.Step)).Select(c => Path.GetFullPath(c.Path)).LastOrDefault();
         }
 
         void Diverged(long atStep, string what, double value)

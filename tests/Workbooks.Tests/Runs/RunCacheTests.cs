@@ -84,7 +84,7 @@ public class RunCacheTests
     }
 
     [Fact]
-    public void A_cancelled_run_is_recorded_cancelled_and_runs_again_next_time()
+    public void A_cancelled_run_is_recorded_cancelled_and_resumed_next_time()
     {
         using var dir = new TempDirectory();
         using var store = RunStore.Open(dir.Path);
@@ -107,9 +107,64 @@ public class RunCacheTests
         Assert.Equal(1, calls);
         Assert.Single(store.List());
 
-        Assert.False(store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls)).WasCached);
+        // The next call resumes the cancelled run: same row, told that it resumes.
+        var cancelledId = Assert.Single(store.List()).Id;
+        var resumed = false;
+        var outcome = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => { resumed = ctx.Resumed; return Train(ctx, ref calls); });
+        Assert.False(outcome.WasCached);
+        Assert.True(resumed);
         Assert.Equal(2, calls);
-        Assert.Equal([RunStatus.Cancelled, RunStatus.Finished], store.List().Select(r => r.Status));
+        Assert.Equal(cancelledId, outcome.Run.Id);
+        Assert.Equal([RunStatus.Finished], store.List().Select(r => r.Status));
+    }
+
+    [Fact]
+    public void A_second_caller_waits_for_the_claimant_and_replays_its_result()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        store.ClaimPollInterval = TimeSpan.FromMilliseconds(20);
+        using var started = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var calls = 0;
+        var first = Task.Run(() => store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx =>
+        {
+            started.Set();
+            release.Wait();
+            return Train(ctx, ref calls);
+        }));
+        started.Wait();
+        var second = Task.Run(() => store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls)));
+        Assert.False(second.Wait(300)); // it waits while the first holds the job's claim
+        release.Set();
+        Assert.False(first.Result.WasCached);
+        Assert.True(second.Result.WasCached);
+        Assert.Equal(first.Result.Run.Id, second.Result.Run.Id);
+        Assert.Equal(1, calls);
+        Assert.Equal(RunStatus.Finished, Assert.Single(store.List()).Status);
+    }
+
+    [Fact]
+    public void A_waiting_caller_takes_the_job_over_when_the_claimant_dies()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        store.ClaimPollInterval = TimeSpan.FromMilliseconds(20);
+        var claim = store.TryClaim(ConfigHash.Of(Tiny, 1, store.CodeVersion))!;
+        var calls = 0;
+        var waiting = Task.Run(() => store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls)));
+        Assert.False(waiting.Wait(300));
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store.DatabasePath}"))
+        {
+            connection.Open();
+            using var c = connection.CreateCommand();
+            c.CommandText = $"UPDATE claims SET owner_pid = {int.MaxValue}"; // its owner is gone
+            c.ExecuteNonQuery();
+        }
+        Assert.True(waiting.Wait(TimeSpan.FromSeconds(30)));
+        Assert.False(waiting.Result.WasCached);
+        Assert.Equal(1, calls);
+        claim.Dispose();
     }
 
     [Fact]

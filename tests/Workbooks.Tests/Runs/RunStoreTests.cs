@@ -122,13 +122,13 @@ public class RunStoreTests
 
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "runs.db")}");
         connection.Open();
-        Assert.Equal(1L, Scalar(connection, "SELECT version FROM schema_version"));
+        Assert.Equal(2L, Scalar(connection, "SELECT version FROM schema_version"));
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM schema_version"));
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
     }
 
     [Fact]
-    public void Left_running_by_a_dead_process_is_listed_and_recovered_as_failed()
+    public void Left_running_by_a_dead_process_is_listed_and_recovered_as_interrupted()
     {
         using var dir = new TempDirectory();
         using var store = RunStore.Open(dir.Path);
@@ -145,10 +145,65 @@ public class RunStoreTests
 
         Assert.Equal([orphan.Id], store.RecoverStale());
         var recovered = store.Get(orphan.Id)!;
-        Assert.Equal(RunStatus.Failed, recovered.Status);
+        Assert.Equal(RunStatus.Interrupted, recovered.Status);
         Assert.Contains(int.MaxValue.ToString(), recovered.Error);
         Assert.Equal(RunStatus.Running, store.Get(live.Id)!.Status);
         Assert.Empty(store.RecoverStale());
+    }
+
+    [Fact]
+    public void Every_open_recognises_a_dead_processs_run_and_a_silent_heartbeat_as_interrupted()
+    {
+        using var dir = new TempDirectory();
+        string dead, silent, live;
+        using (var store = RunStore.Open(dir.Path))
+        {
+            dead = store.Begin("e", "dead", Config, 1, "cpu").Id;
+            silent = store.Begin("e", "silent", Config, 2, "cpu").Id;
+            live = store.Begin("e", "live", Config, 3, "cpu").Id;
+        }
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "runs.db")}"))
+        {
+            connection.Open();
+            Scalar(connection, $"UPDATE runs SET pid = {int.MaxValue} WHERE id = '{dead}'");
+            // Another host's run: its pid cannot be checked here, but its heartbeat stopped an hour ago.
+            Scalar(connection, $"UPDATE runs SET host = 'elsewhere', heartbeat_at = '2000-01-01T00:00:00.0000000Z' WHERE id = '{silent}'");
+        }
+        using var reopened = RunStore.Open(dir.Path);
+        Assert.Equal(RunStatus.Interrupted, reopened.Get(dead)!.Status);
+        Assert.Equal(RunStatus.Interrupted, reopened.Get(silent)!.Status);
+        Assert.Contains("heartbeat", reopened.Get(silent)!.Error);
+        Assert.Equal(RunStatus.Running, reopened.Get(live)!.Status);
+    }
+
+    [Fact]
+    public void A_claim_excludes_a_second_claimant_until_released_and_a_dead_owners_claim_is_taken_over()
+    {
+        using var dir = new TempDirectory();
+        using var store = RunStore.Open(dir.Path);
+        using (var first = store.TryClaim("h1"))
+        {
+            Assert.NotNull(first);
+            Assert.Null(store.TryClaim("h1"));
+            Assert.Equal((Environment.MachineName, Environment.ProcessId), store.ClaimOwner("h1"));
+            using var other = store.TryClaim("h2");
+            Assert.NotNull(other);
+        }
+        Assert.Null(store.ClaimOwner("h1"));
+        using (var again = store.TryClaim("h1")) Assert.NotNull(again);
+
+        var held = store.TryClaim("h3")!;
+        using (var connection = new SqliteConnection($"Data Source={store.DatabasePath}"))
+        {
+            connection.Open();
+            Scalar(connection, $"UPDATE claims SET owner_pid = {int.MaxValue} WHERE config_hash = 'h3'");
+        }
+        using var taken = store.TryClaim("h3");
+        Assert.NotNull(taken);
+        Assert.False(store.Renew("h3", held.Token, null)); // the old owner learns it lost the claim
+        held.Dispose(); // and releasing it does not release the new owner's
+        Assert.Equal((Environment.MachineName, Environment.ProcessId), store.ClaimOwner("h3"));
+        Assert.Null(store.TryClaim("h3"));
     }
 
     [Fact]

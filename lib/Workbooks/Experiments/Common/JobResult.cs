@@ -23,6 +23,10 @@ public sealed record JobResult
     /// <summary>Steps at which checkpoints were kept (the last is the final model).</summary>
     public required IReadOnlyList<long> CheckpointSteps { get; init; }
 
+    /// <summary>The checkpoint step an interrupted run was resumed from by the call that finished it (Seconds
+    /// and TokensPerSecond then cover that call only); null when it trained in one go.</summary>
+    public long? ResumedFrom { get; init; }
+
     /// <summary>True when this result came from the run store rather than from training now.</summary>
     [JsonIgnore] public bool Replayed { get; init; }
 

@@ -9,7 +9,10 @@ namespace Workbooks.Experiments.Common;
 /// <summary>
 /// Trains jobs through the trainer and the run store: a job whose hash matches a finished run is
 /// replayed from the store; otherwise it trains, its curves go to the store's metrics, its checkpoints
-/// to the run's artifact folder, and a crash is recorded as failed (never replayed).
+/// to the run's artifact folder, and a crash is recorded as failed (never replayed). While it trains, a
+/// resume checkpoint is written every <see cref="ResumeCheckpointSeconds"/>; a job whose run was
+/// interrupted (the process died) or cancelled continues that run from its newest checkpoint and ends
+/// bit-identical to an uninterrupted run (same device and thread count).
 /// </summary>
 public sealed class JobRunner : IDisposable
 {
@@ -31,18 +34,40 @@ public sealed class JobRunner : IDisposable
     /// <summary>One line per job: replayed or trained, and how long it took.</summary>
     public Action<string>? Log { get; set; }
 
+    /// <summary>Seconds between resume checkpoints while a job trains (0: none by time). A job's own
+    /// TrainConfig.ResumeCheckpointSeconds, when set, wins.</summary>
+    public double ResumeCheckpointSeconds { get; set; } = 60;
+
+    /// <summary>Steps between resume checkpoints (0: none by steps). A job's own setting, when set, wins.</summary>
+    public int ResumeCheckpointSteps { get; set; }
+
     public JobResult Run(TrainingJob job, Func<JobInputs> inputs, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(inputs);
+        // An invalid model or training config is the caller's error, not a run: check before one is recorded.
+        job.Model.Validate();
+        (job.Train with { CheckpointDirectory = job.Train.CheckpointDirectory ?? CheckpointFolder }).Validate();
         var device = TorchRuntime.Device(job.Train.Device);
         // The resolved device is part of the key: "auto" trains differently on a GPU machine.
-        var hashed = job with { Train = job.Train with { Device = device.type.ToString().ToLowerInvariant(), CheckpointDirectory = null } };
+        // Where and how often resume checkpoints go changes nothing computed, so it stays out of the key.
+        var hashed = job with
+        {
+            Train = job.Train with
+            {
+                Device = device.type.ToString().ToLowerInvariant(), CheckpointDirectory = null,
+                ResumeCheckpointSeconds = 0, ResumeCheckpointSteps = 0,
+            },
+        };
+        var resumeSeconds = job.Train.ResumeCheckpointSeconds > 0 ? job.Train.ResumeCheckpointSeconds : ResumeCheckpointSeconds;
+        var resumeSteps = job.Train.ResumeCheckpointSteps > 0 ? job.Train.ResumeCheckpointSteps : ResumeCheckpointSteps;
         var outcome = Store.RunOrReplay(job.Experiment, job.Name, hashed, job.Train.Seed, device.ToString(),
-            ctx => Train(hashed, inputs, ctx, cancellation), cancellation);
+            ctx => Train(hashed, hashed.Train with { ResumeCheckpointSeconds = resumeSeconds, ResumeCheckpointSteps = resumeSteps },
+                inputs, ctx, cancellation), cancellation);
         Log?.Invoke(outcome.WasCached
             ? $"{job.Name}: replayed from the run store (run {outcome.Run.Id[..8]})"
-            : $"{job.Name}: trained {outcome.Value.Steps} steps in {outcome.Value.Seconds:F1} s ({outcome.Value.TokensPerSecond:N0} tokens/s)");
+            : $"{job.Name}: trained {outcome.Value.Steps} steps in {outcome.Value.Seconds:F1} s ({outcome.Value.TokensPerSecond:N0} tokens/s)" +
+              (outcome.Value.ResumedFrom is { } from ? $", resumed from step {from}" : ""));
         return outcome.Value with { Replayed = outcome.WasCached };
     }
 
@@ -83,35 +108,59 @@ public sealed class JobRunner : IDisposable
         return new Gpt(config);
     }
 
-    JobResult Train(TrainingJob job, Func<JobInputs> inputs, RunContext ctx, CancellationToken cancellation)
+    JobResult Train(TrainingJob job, TrainConfig train, Func<JobInputs> inputs, RunContext ctx, CancellationToken cancellation)
     {
         var data = inputs();
-        var config = job.Train with { CheckpointDirectory = Path.Combine(ctx.ArtifactDirectory, CheckpointFolder) };
+        var config = train with { CheckpointDirectory = Path.Combine(ctx.ArtifactDirectory, CheckpointFolder) };
+        var resumeFrom = ctx.Resumed ? NewestUsableCheckpoint(config.CheckpointDirectory!) : null;
+        if (ctx.Resumed)
+        {
+            // The earlier attempt's metrics up to its checkpoint are this run's; those after it are recomputed.
+            ctx.Store.DeleteMetrics(ctx.RunId, resumeFrom?.Step ?? -1, FinalPrefix);
+            if (resumeFrom is null && Directory.Exists(config.CheckpointDirectory))
+                Directory.Delete(config.CheckpointDirectory, recursive: true);
+            Log?.Invoke(resumeFrom is null
+                ? $"{job.Name}: resuming run {ctx.RunId[..8]} from the start (it left no usable checkpoint)"
+                : $"{job.Name}: resuming run {ctx.RunId[..8]} from step {resumeFrom.Step}");
+        }
+        // A model built from the seed even when resuming, so OnModel sees what the first attempt saw.
         using var model = NewModel(job.Model, job.Train.Seed);
         data.OnModel?.Invoke(model);
         var trainer = new Trainer(model, data.Train, config, data.Evals);
         if (Progress is { } progress) trainer.OnProgress += p => progress(job, p);
 
+        // Curves reach the store before each checkpoint, so a resumed run finds every point up to its checkpoint.
+        var pending = new List<MetricPoint>();
+        trainer.OnStep += m => pending.Add(new MetricPoint(m.Step, m.TokensSeen, TrainLoss, m.Loss));
+        trainer.OnEval += m => pending.AddRange(m.Losses.Select(kv => new MetricPoint(m.Step, m.TokensSeen, EvalPrefix + kv.Key, kv.Value)));
+        void Flush()
+        {
+            ctx.Store.LogMetrics(ctx.RunId, pending);
+            pending.Clear();
+        }
+        trainer.OnCheckpointWriting += _ => Flush();
+
         TrainResult result;
-        if (job.StartFrom is { } start)
+        if (resumeFrom is not null) result = trainer.Resume(resumeFrom.Path, cancellation);
+        else if (job.StartFrom is { } start)
         {
             if (string.IsNullOrEmpty(start.CheckpointPath))
                 throw new ArgumentException($"Job '{job.Name}' starts from a parent but names no checkpoint path; use JobRunner.StartFrom.");
             result = trainer.Continue(start.CheckpointPath, start.Mode, cancellation);
         }
         else result = trainer.Run(cancellation);
+        Flush();
         if (result.StoppedReason == StopReason.Cancelled) throw new OperationCanceledException($"Job '{job.Name}' was cancelled.");
 
-        var final = new Dictionary<string, double>(result.FinalEvalLosses);
+        var final = new Dictionary<string, double>(FinalEvalLosses(ctx, data.Evals));
         if (data.FinalMetrics is { } metrics)
             foreach (var (k, v) in metrics(model)) final[k] = v;
+        ctx.Store.LogMetrics(ctx.RunId, final.Select(kv => new MetricPoint(result.FinalStep, result.TokensSeen, FinalPrefix + kv.Key, kv.Value)));
 
-        var trainLoss = result.Steps.Select(s => new CurvePoint(s.Step, s.TokensSeen, s.Loss)).ToList();
-        var evals = data.Evals.ToDictionary(e => e.Name, e => (IReadOnlyList<CurvePoint>)result.Evals
-            .Where(m => m.Losses.ContainsKey(e.Name)).Select(m => new CurvePoint(m.Step, m.TokensSeen, m.Losses[e.Name])).ToList());
-        ctx.Store.LogMetrics(ctx.RunId, trainLoss.Select(p => new MetricPoint(p.Step, p.Tokens, "train/loss", p.Value))
-            .Concat(evals.SelectMany(e => e.Value.Select(p => new MetricPoint(p.Step, p.Tokens, "eval/" + e.Key, p.Value))))
-            .Concat(final.Select(kv => new MetricPoint(result.FinalStep, result.TokensSeen, "final/" + kv.Key, kv.Value))));
+        // The whole curve from the store: for a resumed run it starts with the earlier attempt's points.
+        var trainLoss = ctx.Store.Metrics(ctx.RunId, TrainLoss).Select(p => new CurvePoint(p.Step, p.Tokens, p.Value)).ToList();
+        var evals = data.Evals.ToDictionary(e => e.Name, e => (IReadOnlyList<CurvePoint>)ctx.Store.Metrics(ctx.RunId, EvalPrefix + e.Name)
+            .Select(p => new CurvePoint(p.Step, p.Tokens, p.Value)).ToList());
 
         return new JobResult
         {
@@ -126,7 +175,32 @@ public sealed class JobRunner : IDisposable
             Evals = evals,
             Final = final,
             CheckpointSteps = Checkpoint.List(config.CheckpointDirectory!).Select(c => c.Step).ToList(),
+            ResumedFrom = resumeFrom?.Step,
         };
+    }
+
+    const string TrainLoss = "train/loss", EvalPrefix = "eval/", FinalPrefix = "final/";
+
+    // The last evaluation's losses, read back from the store so that a resumed run that had evaluated at its
+    // final step before the interruption reports them too.
+    static Dictionary<string, double> FinalEvalLosses(RunContext ctx, IReadOnlyList<EvalSet> sets)
+    {
+        var curves = sets.ToDictionary(s => s.Name, s => ctx.Store.Metrics(ctx.RunId, EvalPrefix + s.Name));
+        if (curves.Values.All(c => c.Count == 0)) return [];
+        var last = curves.Values.Where(c => c.Count > 0).Max(c => c[^1].Step);
+        return curves.Where(kv => kv.Value.Count > 0 && kv.Value[^1].Step == last).ToDictionary(kv => kv.Key, kv => kv.Value[^1].Value);
+    }
+
+    // The newest checkpoint that verifies. One cut short by a kill never got its final name; one damaged
+    // afterwards is passed over (and rewritten when training reaches its step again) rather than ending the job.
+    static Checkpoint? NewestUsableCheckpoint(string folder)
+    {
+        foreach (var (_, path) in Checkpoint.List(folder).Reverse())
+        {
+            try { return Checkpoint.Open(path); }
+            catch (InvalidDataException) { }
+        }
+        return null;
     }
 
     public void Dispose()
