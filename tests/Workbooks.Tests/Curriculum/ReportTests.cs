@@ -1,6 +1,7 @@
 using Workbooks.Experiments;
 using Workbooks.Experiments.Common;
 using Workbooks.Experiments.Curriculum;
+using Workbooks.Tests.Reporting;
 
 namespace Workbooks.Tests.Curriculum;
 
@@ -42,10 +43,19 @@ public class ReportTests
     public void Charts_build_from_a_result()
     {
         var r = Result();
-        Assert.NotNull(r.Curves(CurriculumParts.Ordering));
-        Assert.NotNull(r.FinalBars(CurriculumParts.Skills));
-        Assert.NotNull(r.AgreementHeatmap());
-        Assert.NotNull(r.MixtureChart());
+        var curves = r.Curves(CurriculumParts.Ordering);
+        Assert.Equal(["random (n=3)", "pacing:level (n=3)"], FigureJson.SeriesNames(curves));
+        Assert.Equal("training tokens", FigureJson.AxisTitle(curves, "xaxis"));
+        Assert.Equal("validation loss", FigureJson.AxisTitle(curves, "yaxis"));
+        var bars = r.FinalBars(CurriculumParts.Skills);
+        Assert.Equal("final target-skill answer loss", FigureJson.AxisTitle(bars, "yaxis"));
+        var heat = FigureJson.Of(r.AgreementHeatmap())["data"]![0]!;
+        Assert.Equal(["level", "length"], heat["x"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.Equal(0.4, heat["z"]![0]![1]!.GetValue<double>(), 12);
+        var mixture = r.MixtureChart();
+        Assert.Equal(3, FigureJson.SeriesNames(mixture).Length);
+        Assert.Equal("sampling weight", FigureJson.AxisTitle(mixture, "yaxis"));
+        Assert.Equal(0.5, FigureJson.Of(mixture)["data"]![0]!["y"]![0]!.GetValue<double>(), 12);
         Assert.Equal(1, r.Effects().Rows.Count);
         Assert.Equal(4, r.Summary().Rows.Count);
         Assert.Equal(Outcome.Held, r.Verdict.Claims.Single(c => c.Id == "skill-it").Outcome);

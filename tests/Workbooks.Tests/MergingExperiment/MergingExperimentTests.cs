@@ -9,6 +9,8 @@ using Workbooks.Runs;
 using Workbooks.Tests.Runs;
 using Experiment = Workbooks.Experiments.Merging.MergingExperiment;
 
+using Workbooks.Tests.Reporting;
+
 namespace Workbooks.Tests.MergingExperiment;
 
 public class MergingExperimentTests
@@ -89,6 +91,8 @@ public class MergingExperimentTests
         Assert.Equal(6, retained.Count);   // fine-tunes and CPT, three methods each
         var heat = JsonNode.Parse(GenericChart.toFigureJson(r.CosineHeatmap()))!["data"]!.AsArray();
         Assert.Equal(["upper", "instruct", "rev", "dna"], heat[0]!["x"]!.AsArray().Select(v => v!.GetValue<string>()));
-        Assert.NotEmpty(GenericChart.toFigureJson(r.MergeChart()));
+        var merge = r.MergeChart();
+        Assert.Contains("exact match", FigureJson.AxisTitle(merge, "yaxis"));
+        Assert.NotEmpty(FigureJson.SeriesNames(merge));
     }
 }

@@ -11,7 +11,7 @@ public class RepetitionChartsTests
     static readonly RepetitionConfig Config = new()
     {
         Steps = 1024, BatchSize = 16, Model = new() { ContextLength = 64, Layers = 2, Heads = 2, Width = 64 },
-        Sizes = [new("d64", 64, 2, 2), new("d128", 128, 2, 4), new("d192", 192, 2, 6)], ReferenceSize = "d128",
+        Sizes = [new("d64", 64, 2, 2), new("d128", 128, 2, 4), new("d192", 192, 2, 6)], ReferenceSize = "d128", Seeds = [0, 1, 2],
     };
 
     static RepetitionResult Result()

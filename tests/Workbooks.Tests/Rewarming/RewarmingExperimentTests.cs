@@ -2,6 +2,7 @@ using Workbooks.Experiments;
 using Workbooks.Experiments.Common;
 using Workbooks.Experiments.Rewarming;
 using Workbooks.Runs;
+using Workbooks.Tests.Reporting;
 using Workbooks.Tests.Training;
 using Workbooks.Training;
 using static TorchSharp.torch;
@@ -59,8 +60,15 @@ public class RewarmingExperimentTests
             a => Assert.InRange(a.RealisedReplayShare, a.Arm.ReplayFraction - 1 / sequences, a.Arm.ReplayFraction + 1 / sequences));
 
         Assert.Equal(first.Arms.Count, first.FinalTable().Rows.Count);
-        Assert.NotNull(first.Schedules(ArmGroup.Grid));
-        Assert.NotNull(first.Curves(Domain.Upstream, ArmGroup.Replay, maxStep: Smoke.DenseSteps));
+        var schedules = first.Schedules(ArmGroup.Grid);
+        Assert.Equal(Smoke.MaxLrs.Count * Smoke.Warmups.Count, FigureJson.SeriesNames(schedules).Length);
+        Assert.Equal("learning rate", FigureJson.AxisTitle(schedules, "yaxis"));
+        var curves = first.Curves(Domain.Upstream, ArmGroup.Replay, maxStep: Smoke.DenseSteps);
+        Assert.Equal("continuation step", FigureJson.AxisTitle(curves, "xaxis"));
+        Assert.Equal("upstream loss", FigureJson.AxisTitle(curves, "yaxis"));
+        var xs = FigureJson.Of(curves)["data"]!.AsArray().SelectMany(t => t!["x"]!.AsArray().Select(v => v!.GetValue<double>())).ToList();
+        Assert.NotEmpty(xs);
+        Assert.All(xs, x => Assert.InRange(x, 0, Smoke.DenseSteps));
     }
 
     [Theory]
