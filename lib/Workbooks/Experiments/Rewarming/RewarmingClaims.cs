@@ -52,6 +52,10 @@ public static class RewarmingClaims
     static SeedSample PerSeed(Seeds seeds, Func<IReadOnlyList<ArmRun>, double?> value) =>
         Stats.PerSeed(seeds.Select(x => (x.Seed, value(x.Runs) ?? double.NaN)));
 
+    /// <summary>Per seed, a value of that seed's re-warm arms and its no-rewarm arm (none where the seed lacks either).</summary>
+    static SeedSample AgainstNoRewarm(Seeds seeds, Func<List<ArmRun>, ArmRun, double> value) =>
+        PerSeed(seeds, runs => One(runs, ArmKind.NoRewarm) is { } b && Rewarms(runs) is { Count: > 0 } rw ? value(rw, b) : null);
+
     static Claim StabilityGapClaim(Seeds seeds, VerdictSettings s)
     {
         const string statement = "Re-warming first raises loss on upstream and downstream (stability gap), then it recovers";
@@ -59,16 +63,14 @@ public static class RewarmingClaims
         var all = seeds.SelectMany(x => x.Runs).ToList();
         if (Rewarms(all).Count == 0 || One(all, ArmKind.NoRewarm) is null) return Missing("1", statement, paper, "re-warm and no-rewarm arms are both needed");
         // Upstream: the median re-warm's rise over the no-rewarm arm's, within the window.
-        var upExcess = PerSeed(seeds, runs => One(runs, ArmKind.NoRewarm) is { } b && Rewarms(runs) is { Count: > 0 } rw
-            ? Median(rw.Select(r => StabilityGap.Measure(r.Series(Domain.Upstream), s.GapWindow).Increase)) - StabilityGap.Measure(b.Series(Domain.Upstream), s.GapWindow).Increase
-            : null);
+        var upExcess = AgainstNoRewarm(seeds, (rw, b) =>
+            Median(rw.Select(r => StabilityGap.Measure(r.Series(Domain.Upstream), s.GapWindow).Increase)) - StabilityGap.Measure(b.Series(Domain.Upstream), s.GapWindow).Increase);
         var recovery = PerSeed(seeds, runs => Rewarms(runs) is { Count: > 0 } rw ? Median(rw.Select(r => StabilityGap.Measure(r.Series(Domain.Upstream), s.GapWindow).Recovery)) : null);
         // Downstream: the rise over its value at the start, as for upstream; but from an unseen domain the loss
         // falls fast whatever the schedule, so a transient excess over the no-rewarm arm at the same steps counts too.
-        var downRise = PerSeed(seeds, runs => One(runs, ArmKind.NoRewarm) is { } b && Rewarms(runs) is { Count: > 0 } rw
-            ? Math.Max(Median(rw.Select(r => StabilityGap.Measure(r.Series(Domain.Downstream), s.GapWindow).Increase)),
-                       Median(rw.Select(r => StabilityGap.MaxExcess(r.Series(Domain.Downstream), b.Series(Domain.Downstream), s.GapWindow))))
-            : null);
+        var downRise = AgainstNoRewarm(seeds, (rw, b) =>
+            Math.Max(Median(rw.Select(r => StabilityGap.Measure(r.Series(Domain.Downstream), s.GapWindow).Increase)),
+                     Median(rw.Select(r => StabilityGap.MaxExcess(r.Series(Domain.Downstream), b.Series(Domain.Downstream), s.GapWindow)))));
         var ours = $"first {s.GapWindow} steps, median re-warm per seed: upstream rise beyond no-rewarm {upExcess.Format()}, " +
                    $"then {recovery.Format("0.000")} recovered; downstream rise {downRise.Format()}";
         var up = Stats.Exceeds(upExcess, s.Tolerance);
@@ -87,8 +89,7 @@ public static class RewarmingClaims
         const string paper = "re-warmed runs end below the constant-LR run downstream";
         var all = seeds.SelectMany(x => x.Runs).ToList();
         if (Rewarms(all).Count == 0 || One(all, ArmKind.NoRewarm) is null) return Missing("2a", statement, paper, "re-warm and no-rewarm arms are both needed");
-        var diff = PerSeed(seeds, runs => One(runs, ArmKind.NoRewarm) is { } b && Rewarms(runs) is { Count: > 0 } rw
-            ? Median(rw.Select(r => r.Final.Downstream)) - b.Final.Downstream : null);
+        var diff = AgainstNoRewarm(seeds, (rw, b) => Median(rw.Select(r => r.Final.Downstream)) - b.Final.Downstream);
         var ours = $"downstream, median re-warm minus no-rewarm per seed: {diff.Format()}";
         return Claim.From("2a", statement, paper, ours, Stats.FallsBelow(diff, -s.Tolerance), $"lower by at least the tolerance {s.Tolerance} nats to count");
     }
