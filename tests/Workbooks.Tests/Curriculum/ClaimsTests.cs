@@ -22,7 +22,7 @@ public class ClaimsTests
         var large = Arm("ordering", "random", 2.00, 2.01, 1.99).Concat(Arm("ordering", "pacing:level", 1.60, 1.61, 1.59)).ToList();
         var c = CurriculumClaims.OrderingEffectsAreSmall(large);
         Assert.Equal(Outcome.NotReproduced, c.Outcome);
-        Assert.Contains("pacing:level +20.00 [", c.Ours);
+        Assert.Contains("pacing:level +20.00% [", c.Ours);
 
         // Paired by seed the gains are +30%, -8% and +4%: large on average, but not beyond two standard errors.
         var noisy = Arm("ordering", "random", 2.0, 1.2, 2.8).Concat(Arm("ordering", "pacing:level", 1.4, 1.3, 2.7)).ToList();

@@ -75,10 +75,10 @@ public sealed class SeedSample
         return 1 - StudentT.CDF(0, 1, N - 1, excess / StandardError);
     }
 
-    /// <summary>"+0.012 [−0.003, +0.027], 5 seeds": the mean and its 95% interval.</summary>
-    public string Format(string format = "+0.000;-0.000;0.000")
+    /// <summary>"+0.012 [−0.003, +0.027], 5 seeds": the mean and its 95% interval, each with its unit ("%").</summary>
+    public string Format(string format = "+0.000;-0.000;0.000", string unit = "")
     {
-        string F(double v) => v.ToString(format, CultureInfo.InvariantCulture);
+        string F(double v) => v.ToString(format, CultureInfo.InvariantCulture) + unit;
         if (N == 0) return "no seeds";
         if (N == 1) return $"{F(Mean)}, 1 seed";
         var (lo, hi) = Interval(Stats.Level);
@@ -134,6 +134,9 @@ public static class Stats
     /// <summary>A per-seed value as a sample (no comparison).</summary>
     public static SeedSample PerSeed(IReadOnlyDictionary<long, double> values) => new(values.Select(kv => (kv.Key, kv.Value)));
 
+    /// <summary>A threshold or bound in a reason: four decimals for small numbers, none for large ones (token counts).</summary>
+    internal static string Num(double v) => v.ToString(Math.Abs(v) >= 100 ? "0" : "0.####", CultureInfo.InvariantCulture);
+
     static Test? TooFew(SeedSample s) =>
         s.N < MinSeeds ? new Test(Outcome.Inconclusive, $"{s.N} seed(s): at least {MinSeeds} are needed to decide") : null;
 
@@ -145,10 +148,9 @@ public static class Stats
     {
         if (TooFew(s) is { } few) return few;
         var (lo, hi) = s.Interval(Level);
-        string T(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
-        if (lo > threshold) return new Test(Outcome.Held, $"95% interval above {T(threshold)}");
-        if (hi < threshold) return new Test(Outcome.NotReproduced, $"95% interval below {T(threshold)}");
-        return new Test(Outcome.Inconclusive, $"95% interval [{T(lo)}, {T(hi)}] straddles {T(threshold)}");
+        if (lo > threshold) return new Test(Outcome.Held, $"95% interval above {Num(threshold)}");
+        if (hi < threshold) return new Test(Outcome.NotReproduced, $"95% interval below {Num(threshold)}");
+        return new Test(Outcome.Inconclusive, $"95% interval [{Num(lo)}, {Num(hi)}] straddles {Num(threshold)}");
     }
 
     /// <summary>Claim: the mean is below <paramref name="threshold"/> (the mirror of <see cref="Exceeds"/>).</summary>
@@ -156,13 +158,12 @@ public static class Stats
     {
         var t = Exceeds(new SeedSample(s.Values.Select(v => (v.Seed, -v.Value))), -threshold);
         // The mirrored test speaks of the negated values: say it of the values themselves.
-        string T(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
         return t with { Reason = t.Outcome switch
         {
-            Outcome.Held => $"95% interval below {T(threshold)}",
-            Outcome.NotReproduced => $"95% interval above {T(threshold)}",
+            Outcome.Held => $"95% interval below {Num(threshold)}",
+            Outcome.NotReproduced => $"95% interval above {Num(threshold)}",
             _ => t.Reason.StartsWith("95% interval [", StringComparison.Ordinal)
-                ? $"95% interval [{T(s.Interval(Level).Low)}, {T(s.Interval(Level).High)}] straddles {T(threshold)}" : t.Reason,
+                ? $"95% interval [{Num(s.Interval(Level).Low)}, {Num(s.Interval(Level).High)}] straddles {Num(threshold)}" : t.Reason,
         } };
     }
 
@@ -177,11 +178,10 @@ public static class Stats
         if (TooFew(s) is { } few) return few;
         var (lo90, hi90) = s.Interval(1 - 2 * Alpha);
         var (lo95, hi95) = s.Interval(Level);
-        string T(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
-        var band = $"[{(double.IsNegativeInfinity(low) ? "-inf" : T(low))}, {(double.IsPositiveInfinity(high) ? "+inf" : T(high))}]";
-        if (lo90 > low && hi90 < high) return new Test(Outcome.Held, $"equivalent: 90% interval [{T(lo90)}, {T(hi90)}] inside {band}");
-        if (lo95 > high || hi95 < low) return new Test(Outcome.NotReproduced, $"95% interval [{T(lo95)}, {T(hi95)}] outside {band}");
-        return new Test(Outcome.Inconclusive, $"90% interval [{T(lo90)}, {T(hi90)}] not inside {band}");
+        var band = $"[{(double.IsNegativeInfinity(low) ? "-inf" : Num(low))}, {(double.IsPositiveInfinity(high) ? "+inf" : Num(high))}]";
+        if (lo90 > low && hi90 < high) return new Test(Outcome.Held, $"equivalent: 90% interval [{Num(lo90)}, {Num(hi90)}] inside {band}");
+        if (lo95 > high || hi95 < low) return new Test(Outcome.NotReproduced, $"95% interval [{Num(lo95)}, {Num(hi95)}] outside {band}");
+        return new Test(Outcome.Inconclusive, $"90% interval [{Num(lo90)}, {Num(hi90)}] not inside {band}");
     }
 
     /// <summary>
@@ -213,12 +213,11 @@ public static class Stats
         var few = arms.Where(a => a.Sample.N < MinSeeds).ToList();
         if (few.Count > 0) return new Test(Outcome.Inconclusive, $"{string.Join(", ", few.Select(a => a.Arm))}: fewer than {MinSeeds} seeds");
         var rejected = Holm(arms.Select(a => a.Sample.PAbove(threshold)).ToList(), (1 - Level) / 2);
-        string T(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
         var winners = arms.Where((_, i) => rejected[i]).Select(a => a.Arm).ToList();
-        if (winners.Count > 0) return new Test(Outcome.Held, $"{string.Join(", ", winners)} above {T(threshold)} after Holm's correction over {arms.Count} arms");
+        if (winners.Count > 0) return new Test(Outcome.Held, $"{string.Join(", ", winners)} above {Num(threshold)} after Holm's correction over {arms.Count} arms");
         if (arms.All(a => a.Sample.Interval(Level).High < threshold))
-            return new Test(Outcome.NotReproduced, $"every arm's 95% interval below {T(threshold)}");
-        return new Test(Outcome.Inconclusive, $"no arm above {T(threshold)} after Holm's correction over {arms.Count} arms");
+            return new Test(Outcome.NotReproduced, $"every arm's 95% interval below {Num(threshold)}");
+        return new Test(Outcome.Inconclusive, $"no arm above {Num(threshold)} after Holm's correction over {arms.Count} arms");
     }
 
     /// <summary>
@@ -235,12 +234,11 @@ public static class Stats
         var p = arms.Select(a => Math.Min(1, 2 * Math.Min(a.Sample.PAbove(high), a.Sample.PBelow(low)))).ToList();
         var outside = Holm(p);
         var names = arms.Where((_, i) => outside[i]).Select(a => a.Arm).ToList();
-        string T(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
-        if (names.Count > 0) return new Test(Outcome.NotReproduced, $"{string.Join(", ", names)} outside [{T(low)}, {T(high)}] after Holm's correction over {arms.Count} arms");
+        if (names.Count > 0) return new Test(Outcome.NotReproduced, $"{string.Join(", ", names)} outside [{Num(low)}, {Num(high)}] after Holm's correction over {arms.Count} arms");
         var each = arms.Select(a => Within(a.Sample, low, high)).ToList();
-        if (each.All(t => t.Held)) return new Test(Outcome.Held, $"every arm equivalent within [{T(low)}, {T(high)}] (90% intervals inside)");
+        if (each.All(t => t.Held)) return new Test(Outcome.Held, $"every arm equivalent within [{Num(low)}, {Num(high)}] (90% intervals inside)");
         var unsure = arms.Where((_, i) => !each[i].Held).Select(a => a.Arm);
-        return new Test(Outcome.Inconclusive, $"{string.Join(", ", unsure)}: 90% interval not inside [{T(low)}, {T(high)}], nor clearly outside");
+        return new Test(Outcome.Inconclusive, $"{string.Join(", ", unsure)}: 90% interval not inside [{Num(low)}, {Num(high)}], nor clearly outside");
     }
 
     /// <summary>A claim made of several parts: not reproduced if any part is, held only if every part is.</summary>

@@ -69,7 +69,7 @@ public static class CurriculumClaims
         const string paper = "max +1.77% per model";
         var effects = OrderingEffects(runs);
         if (effects.Count == 0) return Claim.Undecided("ordering-small", statement, paper, "no ordering runs", "no ordering runs");
-        static string Show(Effect e) => $"{e.Arm} {e.Sample.Format("+0.00;-0.00;0.00")}%{(e.Reliable ? "" : " (no reliable effect)")}";
+        static string Show(Effect e) => $"{e.Arm} {e.Sample.Format("+0.00;-0.00;0.00", "%")}{(e.Reliable ? "" : " (no reliable effect)")}";
         var ours = string.Join("; ", effects.GroupBy(e => e.Dataset)
             .Select(g => $"{g.Key}: best {Show(g.MaxBy(e => e.Percent)!)}, worst {Show(g.MinBy(e => e.Percent)!)}"));
         var test = Stats.AllWithin(effects.Select(e => ($"{e.Dataset}/{e.Arm}", e.Sample)).ToList(), -s.SmallEffectPercent, s.SmallEffectPercent);
@@ -96,7 +96,7 @@ public static class CurriculumClaims
             if (heuristic is null || models.Count == 0) continue;
             var gains = models.Select(m => (m, GainPercent(runs, CurriculumParts.Ordering, dataset, m, heuristic))).ToList();
             var best = gains.MaxBy(g => g.Item2.Mean);
-            parts.Add($"{dataset}: {best.m} vs {heuristic} (best heuristic) {best.Item2.Format("+0.00;-0.00;0.00")}% gain");
+            parts.Add($"{dataset}: {best.m} vs {heuristic} (best heuristic) gain {best.Item2.Format("+0.00;-0.00;0.00", "%")}");
             tests.Add((dataset, Stats.AnyExceeds(gains, -s.NonInferiorityPercent)));
         }
         if (tests.Count == 0) return Claim.Undecided("model-difficulty", statement, paper, "no model-defined and heuristic arms to compare", "no arms to compare");
