@@ -61,7 +61,7 @@ public class RewarmingExperimentTests
 
         Assert.Equal(first.Arms.Count, first.FinalTable().Rows.Count);
         var schedules = first.Schedules(ArmGroup.Grid);
-        Assert.Equal(Smoke.MaxLrs.Count * Smoke.Warmups.Count, FigureJson.SeriesNames(schedules).Length);
+        Assert.Equal(Smoke.MaxLrs.Count * Smoke.Warmups.Count + 1, FigureJson.SeriesNames(schedules).Length);   // the grid and no-rewarm
         Assert.Equal("learning rate", FigureJson.AxisTitle(schedules, "yaxis"));
         var curves = first.Curves(Domain.Upstream, ArmGroup.Replay, maxStep: Smoke.DenseSteps);
         Assert.Equal("continuation step", FigureJson.AxisTitle(curves, "xaxis"));
