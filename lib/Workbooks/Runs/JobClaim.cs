@@ -42,7 +42,7 @@ public sealed class JobClaim : IDisposable
             if (released) return;
             try { Held = store.Renew(ConfigHash, Token, runId); }
             // A busy or briefly unreachable database costs one beat; the lease is several beats long.
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException) { }
+            catch (Exception e) when (e is System.Data.Common.DbException or IOException or TimeoutException) { }
         }
     }
 
@@ -55,6 +55,6 @@ public sealed class JobClaim : IDisposable
         }
         heartbeat.Dispose();
         try { store.Release(ConfigHash, Token); }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException) { } // the lease expires on its own
+        catch (Exception e) when (e is System.Data.Common.DbException or IOException or TimeoutException) { } // the lease expires on its own
     }
 }

@@ -1,26 +1,27 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Workbooks.IO;
 using Workbooks.Torch;
 
 namespace Workbooks.Runs;
 
 /// <summary>
-/// Runs, their configs, results and metrics in an embedded SQLite database (<c>runs.db</c>), with each
-/// run's artifacts in <c>artifacts/&lt;runId&gt;/</c> beside it. Safe to use from several threads and
-/// processes at once: every call opens its own (pooled) connection and keeps its transaction short,
-/// the database runs in WAL mode, and busy writers wait and retry. Opening it marks interrupted the runs
-/// whose process is gone and removes what killed writers left half-written (<see cref="WriterTemps"/>).
+/// Runs, their configs, results and metrics in a database, with each run's artifacts in
+/// <c>artifacts/&lt;runId&gt;/</c>. The database is an embedded SQLite file (<c>runs.db</c> in the store's
+/// folder) by default. Safe to use from several threads and processes at once: every call opens its own
+/// (pooled) connection and keeps its transaction short, and transient conflicts (a busy SQLite file) are
+/// retried. Opening it marks interrupted the runs whose process is gone and removes what killed writers left
+/// half-written (<see cref="WriterTemps"/>). What differs between databases lives in a
+/// <see cref="StoreBackend"/>; the store's logic and SQL are shared.
 /// </summary>
 public sealed class RunStore : IDisposable
 {
     const string DatabaseFile = "runs.db", ArtifactsFolder = "artifacts";
-    const int SqliteCorrupt = 11, SqliteNotADatabase = 26, SqliteForeignKeyFailed = 787;
     const string Columns = "id, experiment, name, config_json, config_hash, seed, status, started_at, ended_at, " +
                            "device, library_version, error, result_json, host, pid";
     static readonly TimeSpan BusyBudget = TimeSpan.FromSeconds(60);
 
-    readonly string connectionString;
+    readonly StoreBackend backend;
 
     /// <summary>How long a claim or a claimed run stays alive without a heartbeat. A process that stops
     /// renewing it for longer (killed on another host, hung) is taken to be gone.</summary>
@@ -37,9 +38,14 @@ public sealed class RunStore : IDisposable
     /// <summary>How often a process waiting for another's claim on the same job looks again.</summary>
     public TimeSpan ClaimPollInterval { get; set; } = TimeSpan.FromSeconds(0.5);
 
-    /// <summary>The store's folder, holding runs.db and artifacts/.</summary>
+    /// <summary>The store's folder: for SQLite the one holding runs.db and artifacts/.</summary>
     public string Root { get; }
-    public string DatabasePath { get; }
+
+    /// <summary>Where the runs' artifact folders go.</summary>
+    public string ArtifactsRoot { get; }
+
+    /// <summary>Names the database in messages: the SQLite file's path.</summary>
+    public string DatabasePath => backend.Location;
 
     /// <summary>The code version that goes into config hashes and run records: by default the library's
     /// version, so a new library release never replays results an older one computed.</summary>
@@ -49,18 +55,11 @@ public sealed class RunStore : IDisposable
     public static string DefaultDirectory =>
         Path.GetFullPath(Environment.GetEnvironmentVariable("WORKBOOKS_RUNS") is { Length: > 0 } dir ? dir : "runs");
 
-    RunStore(string root)
+    RunStore(string root, string artifactsRoot, StoreBackend backend)
     {
         Root = root;
-        DatabasePath = Path.Combine(root, DatabaseFile);
-        connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = DatabasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            ForeignKeys = true,
-            DefaultTimeout = 30, // seconds a statement keeps retrying while another connection holds the lock
-        }.ToString();
+        ArtifactsRoot = artifactsRoot;
+        this.backend = backend;
     }
 
     /// <summary>Opens the store in <paramref name="directory"/>, creating it and its schema when missing.</summary>
@@ -68,37 +67,34 @@ public sealed class RunStore : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var root = Path.GetFullPath(directory);
-        Directory.CreateDirectory(Path.Combine(root, ArtifactsFolder));
-        var store = new RunStore(root);
+        var artifacts = Path.Combine(root, ArtifactsFolder);
+        Directory.CreateDirectory(artifacts);
+        var store = new RunStore(root, artifacts, new SqliteBackend(Path.Combine(root, DatabaseFile)));
+        store.Initialize();
+        // The store, artifacts/, each run's folder and its checkpoints/: where atomic writers put temporaries.
+        WriterTemps.SweepTree(root, depth: 3);
+        return store;
+    }
+
+    // Migrates the schema and recovers what dead processes left running; on failure, closes the backend and
+    // throws the backend's explanation (naming the store) when it has one.
+    void Initialize()
+    {
         try
         {
-            SqliteRetry.Run(() =>
+            Retry(() =>
             {
-                using var connection = store.Connect();
-                // WAL lets readers run beside one writer; the mode is stored in the file, so this is done once.
-                using (var wal = connection.CreateCommand())
-                {
-                    wal.CommandText = "PRAGMA journal_mode = WAL";
-                    wal.ExecuteNonQuery();
-                }
-                Schema.Migrate(connection, store.DatabasePath);
+                using var connection = backend.Connect();
+                backend.Prepare(connection);
+                Schema.Migrate(connection, backend);
                 return 0;
-            }, BusyBudget);
-            store.RecoverStale();
-            // The store, artifacts/, each run's folder and its checkpoints/: where atomic writers put temporaries.
-            WriterTemps.SweepTree(root, depth: 3);
-            return store;
+            });
+            RecoverStale();
         }
-        catch (SqliteException e)
+        catch (Exception e)
         {
-            store.Dispose();
-            if (e.SqliteErrorCode is SqliteNotADatabase or SqliteCorrupt)
-                throw new InvalidDataException($"{store.DatabasePath} is not a valid run store database: {e.Message}", e);
-            throw new IOException($"Cannot open the run store database {store.DatabasePath}: {e.Message}", e);
-        }
-        catch
-        {
-            store.Dispose();
+            backend.Dispose();
+            if (backend.ExplainOpenFailure(e) is { } explained) throw explained;
             throw;
         }
     }
@@ -113,11 +109,11 @@ public sealed class RunStore : IDisposable
             ConfigHash.Of(config, seed, CodeVersion), seed, RunStatus.Running, DateTime.UtcNow, null, device,
             CodeVersion, null, null, Environment.MachineName, Environment.ProcessId);
         Write((c, tx) => Execute(c, tx,
-            $"INSERT INTO runs ({Columns}) VALUES ($id, $experiment, $name, $config, $hash, $seed, $status, $started, NULL, " +
-            "$device, $version, NULL, NULL, $host, $pid)",
-            ("$id", run.Id), ("$experiment", experiment), ("$name", name), ("$config", run.ConfigJson),
-            ("$hash", run.ConfigHash), ("$seed", seed), ("$status", run.Status.ToText()), ("$started", Timestamp(run.StartedAt)),
-            ("$device", device), ("$version", CodeVersion), ("$host", run.Host), ("$pid", (long)run.Pid)));
+            $"INSERT INTO runs ({Columns}) VALUES (@id, @experiment, @name, @config, @hash, @seed, @status, @started, NULL, " +
+            "@device, @version, NULL, NULL, @host, @pid)",
+            ("@id", run.Id), ("@experiment", experiment), ("@name", name), ("@config", run.ConfigJson),
+            ("@hash", run.ConfigHash), ("@seed", seed), ("@status", run.Status.ToText()), ("@started", Timestamp(run.StartedAt)),
+            ("@device", device), ("@version", CodeVersion), ("@host", run.Host), ("@pid", (long)run.Pid)));
         return run;
     }
 
@@ -136,20 +132,20 @@ public sealed class RunStore : IDisposable
             Write((c, tx) =>
             {
                 using var insert = Command(c, tx,
-                    "INSERT INTO metrics (run_id, step, tokens, name, value) VALUES ($run, $step, $tokens, $name, $value)",
-                    ("$run", runId), ("$step", 0L), ("$tokens", 0L), ("$name", ""), ("$value", null));
+                    "INSERT INTO metrics (run_id, step, tokens, name, value) VALUES (@run, @step, @tokens, @name, @value)",
+                    ("@run", runId), ("@step", 0L), ("@tokens", 0L), ("@name", ""), ("@value", null));
                 foreach (var p in batch)
                 {
-                    insert.Parameters["$step"].Value = p.Step;
-                    insert.Parameters["$tokens"].Value = p.Tokens;
-                    insert.Parameters["$name"].Value = p.Name;
+                    insert.Parameters["@step"].Value = p.Step;
+                    insert.Parameters["@tokens"].Value = p.Tokens;
+                    insert.Parameters["@name"].Value = p.Name;
                     // SQLite cannot store NaN; NULL stands for it and reads back as NaN.
-                    insert.Parameters["$value"].Value = double.IsNaN(p.Value) ? DBNull.Value : p.Value;
+                    insert.Parameters["@value"].Value = double.IsNaN(p.Value) ? DBNull.Value : p.Value;
                     insert.ExecuteNonQuery();
                 }
             });
         }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteForeignKeyFailed)
+        catch (Exception e) when (backend.IsForeignKeyViolation(e))
         {
             throw new KeyNotFoundException($"Cannot log metrics: no run {runId} in {DatabasePath}.", e);
         }
@@ -163,28 +159,28 @@ public sealed class RunStore : IDisposable
     public void Cancel(string runId) => End(runId, RunStatus.Cancelled, null, null);
 
     public RunRecord? Get(string runId) =>
-        Read(c => ReadRuns(Command(c, null, $"SELECT {Columns} FROM runs WHERE id = $id", ("$id", runId))).FirstOrDefault());
+        Read(c => ReadRuns(Command(c, null, $"SELECT {Columns} FROM runs WHERE id = @id", ("@id", runId))).FirstOrDefault());
 
     /// <summary>The latest finished run with this config hash. Running, failed and cancelled runs never count.</summary>
     public RunRecord? FindFinished(string configHash) =>
         Read(c => ReadRuns(Command(c, null,
-            $"SELECT {Columns} FROM runs WHERE config_hash = $hash AND status = 'finished' ORDER BY ended_at DESC",
-            ("$hash", configHash))).FirstOrDefault());
+            $"SELECT {Columns} FROM runs WHERE config_hash = @hash AND status = 'finished' ORDER BY ended_at DESC",
+            ("@hash", configHash))).FirstOrDefault());
 
     /// <summary>All runs (of one experiment, if given) in start order, including ones left running by a
     /// process that died.</summary>
     public IReadOnlyList<RunRecord> List(string? experiment = null) =>
         Read(c => ReadRuns(experiment is null
             ? Command(c, null, $"SELECT {Columns} FROM runs ORDER BY started_at, id")
-            : Command(c, null, $"SELECT {Columns} FROM runs WHERE experiment = $e ORDER BY started_at, id", ("$e", experiment))));
+            : Command(c, null, $"SELECT {Columns} FROM runs WHERE experiment = @e ORDER BY started_at, id", ("@e", experiment))));
 
     /// <summary>A run's metrics (one of them, if named) ordered by name, then step.</summary>
     public IReadOnlyList<MetricPoint> Metrics(string runId, string? name = null) => Read(c =>
     {
         using var query = name is null
-            ? Command(c, null, "SELECT step, tokens, name, value FROM metrics WHERE run_id = $run ORDER BY name, step", ("$run", runId))
-            : Command(c, null, "SELECT step, tokens, name, value FROM metrics WHERE run_id = $run AND name = $name ORDER BY step",
-                ("$run", runId), ("$name", name));
+            ? Command(c, null, "SELECT step, tokens, name, value FROM metrics WHERE run_id = @run ORDER BY name, step", ("@run", runId))
+            : Command(c, null, "SELECT step, tokens, name, value FROM metrics WHERE run_id = @run AND name = @name ORDER BY step",
+                ("@run", runId), ("@name", name));
         using var reader = query.ExecuteReader();
         var points = new List<MetricPoint>();
         while (reader.Read())
@@ -199,7 +195,7 @@ public sealed class RunStore : IDisposable
     {
         if (!Guid.TryParse(runId, out _))
             throw new ArgumentException($"'{runId}' is not a run id (a UUID).", nameof(runId));
-        var path = Path.Combine(Root, ArtifactsFolder, runId);
+        var path = Path.Combine(ArtifactsRoot, runId);
         Directory.CreateDirectory(path);
         return path;
     }
@@ -209,12 +205,12 @@ public sealed class RunStore : IDisposable
     {
         var existed = Write((c, tx) =>
         {
-            Execute(c, tx, "DELETE FROM metrics WHERE run_id = $id", ("$id", runId));
-            return Execute(c, tx, "DELETE FROM runs WHERE id = $id", ("$id", runId)) > 0;
+            Execute(c, tx, "DELETE FROM metrics WHERE run_id = @id", ("@id", runId));
+            return Execute(c, tx, "DELETE FROM runs WHERE id = @id", ("@id", runId)) > 0;
         });
         if (Guid.TryParse(runId, out _))
         {
-            var artifacts = Path.Combine(Root, ArtifactsFolder, runId);
+            var artifacts = Path.Combine(ArtifactsRoot, runId);
             if (Directory.Exists(artifacts)) Directory.Delete(artifacts, recursive: true);
         }
         return existed;
@@ -242,15 +238,15 @@ public sealed class RunStore : IDisposable
                 ? $"Process {run.Pid} on {host} ended without finishing the run."
                 : $"Process {run.Pid} on {run.Host} stopped renewing the run (last heartbeat {heartbeat}).";
             var changed = Write((c, tx) => Execute(c, tx,
-                "UPDATE runs SET status = 'interrupted', ended_at = $ended, error = $error WHERE id = $id AND status = 'running' " +
-                "AND pid = $pid AND host = $host",
-                ("$ended", Timestamp(DateTime.UtcNow)), ("$error", why), ("$id", run.Id), ("$pid", (long)run.Pid), ("$host", run.Host)));
+                "UPDATE runs SET status = 'interrupted', ended_at = @ended, error = @error WHERE id = @id AND status = 'running' " +
+                "AND pid = @pid AND host = @host",
+                ("@ended", Timestamp(DateTime.UtcNow)), ("@error", why), ("@id", run.Id), ("@pid", (long)run.Pid), ("@host", run.Host)));
             if (changed == 1) recovered.Add(run.Id); // else it ended, or was resumed by a live process, meanwhile
         }
         foreach (var claim in Read(c => ReadClaims(Command(c, null, "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims"))))
             if (Abandoned(claim))
-                Write((c, tx) => Execute(c, tx, "DELETE FROM claims WHERE config_hash = $hash AND owner_token = $token",
-                    ("$hash", claim.Hash), ("$token", claim.Token)));
+                Write((c, tx) => Execute(c, tx, "DELETE FROM claims WHERE config_hash = @hash AND owner_token = @token",
+                    ("@hash", claim.Hash), ("@token", claim.Token)));
         return recovered;
     }
 
@@ -266,18 +262,18 @@ public sealed class RunStore : IDisposable
         var won = Write((c, tx) =>
         {
             var held = ReadClaims(Command(c, tx,
-                "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = $hash",
-                ("$hash", configHash))).FirstOrDefault();
+                "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = @hash",
+                ("@hash", configHash))).FirstOrDefault();
             if (held is not null && Abandoned(held))
-                Execute(c, tx, "DELETE FROM claims WHERE config_hash = $hash AND owner_token = $token",
-                    ("$hash", configHash), ("$token", held.Token));
+                Execute(c, tx, "DELETE FROM claims WHERE config_hash = @hash AND owner_token = @token",
+                    ("@hash", configHash), ("@token", held.Token));
             var now = DateTime.UtcNow;
             // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a second claimant inserts nothing and learns it lost.
             return Execute(c, tx,
                 "INSERT INTO claims (config_hash, run_id, owner_host, owner_pid, owner_token, claimed_at, heartbeat_at, expires_at) " +
-                "VALUES ($hash, NULL, $host, $pid, $token, $now, $now, $expires) ON CONFLICT (config_hash) DO NOTHING",
-                ("$hash", configHash), ("$host", Environment.MachineName), ("$pid", (long)Environment.ProcessId),
-                ("$token", token), ("$now", Timestamp(now)), ("$expires", Timestamp(now + Lease))) == 1;
+                "VALUES (@hash, NULL, @host, @pid, @token, @now, @now, @expires) ON CONFLICT (config_hash) DO NOTHING",
+                ("@hash", configHash), ("@host", Environment.MachineName), ("@pid", (long)Environment.ProcessId),
+                ("@token", token), ("@now", Timestamp(now)), ("@expires", Timestamp(now + Lease))) == 1;
         });
         return won ? new JobClaim(this, configHash, token) : null;
     }
@@ -285,8 +281,8 @@ public sealed class RunStore : IDisposable
     /// <summary>Who holds the claim on a job now (host, pid), or null when nobody does.</summary>
     public (string Host, int Pid)? ClaimOwner(string configHash) =>
         Read(c => ReadClaims(Command(c, null,
-            "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = $hash",
-            ("$hash", configHash))).Select(x => ((string, int)?)(x.Host, x.Pid)).FirstOrDefault());
+            "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = @hash",
+            ("@hash", configHash))).Select(x => ((string, int)?)(x.Host, x.Pid)).FirstOrDefault());
 
     /// <summary>Renews a claim's lease and its run's heartbeat; false when the claim is no longer this owner's.</summary>
     internal bool Renew(string configHash, string token, string? runId)
@@ -295,18 +291,18 @@ public sealed class RunStore : IDisposable
         return Write((c, tx) =>
         {
             var mine = Execute(c, tx,
-                "UPDATE claims SET heartbeat_at = $now, expires_at = $expires, run_id = $run WHERE config_hash = $hash AND owner_token = $token",
-                ("$now", Timestamp(now)), ("$expires", Timestamp(now + Lease)), ("$run", runId), ("$hash", configHash), ("$token", token)) == 1;
+                "UPDATE claims SET heartbeat_at = @now, expires_at = @expires, run_id = @run WHERE config_hash = @hash AND owner_token = @token",
+                ("@now", Timestamp(now)), ("@expires", Timestamp(now + Lease)), ("@run", runId), ("@hash", configHash), ("@token", token)) == 1;
             if (mine && runId is not null)
-                Execute(c, tx, "UPDATE runs SET heartbeat_at = $now WHERE id = $id AND status = 'running'",
-                    ("$now", Timestamp(now)), ("$id", runId));
+                Execute(c, tx, "UPDATE runs SET heartbeat_at = @now WHERE id = @id AND status = 'running'",
+                    ("@now", Timestamp(now)), ("@id", runId));
             return mine;
         });
     }
 
     internal void Release(string configHash, string token) =>
-        Write((c, tx) => Execute(c, tx, "DELETE FROM claims WHERE config_hash = $hash AND owner_token = $token",
-            ("$hash", configHash), ("$token", token)));
+        Write((c, tx) => Execute(c, tx, "DELETE FROM claims WHERE config_hash = @hash AND owner_token = @token",
+            ("@hash", configHash), ("@token", token)));
 
     /// <summary>The newest run of this job that was interrupted (see <see cref="RecoverStale"/>, called first) or
     /// cancelled: the one to resume. Ask while holding the job's claim, so that no other process resumes it too.</summary>
@@ -314,17 +310,17 @@ public sealed class RunStore : IDisposable
     {
         RecoverStale(); // the claim may just have been taken over from an owner that died since the store was opened
         return Read(c => ReadRuns(Command(c, null,
-            $"SELECT {Columns} FROM runs WHERE config_hash = $hash AND status IN ('interrupted', 'cancelled') " +
-            "ORDER BY started_at DESC, id", ("$hash", configHash))).FirstOrDefault());
+            $"SELECT {Columns} FROM runs WHERE config_hash = @hash AND status IN ('interrupted', 'cancelled') " +
+            "ORDER BY started_at DESC, id", ("@hash", configHash))).FirstOrDefault());
     }
 
     /// <summary>Marks an interrupted or cancelled run running again, now owned by this process.</summary>
     public RunRecord Reopen(string runId)
     {
         var changed = Write((c, tx) => Execute(c, tx,
-            "UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, host = $host, pid = $pid, heartbeat_at = $now " +
-            "WHERE id = $id AND status IN ('interrupted', 'cancelled')",
-            ("$host", Environment.MachineName), ("$pid", (long)Environment.ProcessId), ("$now", Timestamp(DateTime.UtcNow)), ("$id", runId)));
+            "UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, host = @host, pid = @pid, heartbeat_at = @now " +
+            "WHERE id = @id AND status IN ('interrupted', 'cancelled')",
+            ("@host", Environment.MachineName), ("@pid", (long)Environment.ProcessId), ("@now", Timestamp(DateTime.UtcNow)), ("@id", runId)));
         if (changed != 1) throw new InvalidOperationException($"Run {runId} cannot be resumed: it is not interrupted or cancelled.");
         return Get(runId)!;
     }
@@ -334,10 +330,10 @@ public sealed class RunStore : IDisposable
     public void DeleteMetrics(string runId, long afterStep, string? namePrefix = null) =>
         Write((c, tx) =>
         {
-            Execute(c, tx, "DELETE FROM metrics WHERE run_id = $id AND step > $step", ("$id", runId), ("$step", afterStep));
+            Execute(c, tx, "DELETE FROM metrics WHERE run_id = @id AND step > @step", ("@id", runId), ("@step", afterStep));
             if (namePrefix is not null)
-                Execute(c, tx, "DELETE FROM metrics WHERE run_id = $id AND substr(name, 1, $n) = $prefix",
-                    ("$id", runId), ("$n", (long)namePrefix.Length), ("$prefix", namePrefix));
+                Execute(c, tx, "DELETE FROM metrics WHERE run_id = @id AND substr(name, 1, @n) = @prefix",
+                    ("@id", runId), ("@n", namePrefix.Length), ("@prefix", namePrefix));
         });
 
     sealed record ClaimRow(string Hash, string Host, int Pid, string Token, string ExpiresAt);
@@ -346,7 +342,7 @@ public sealed class RunStore : IDisposable
         (claim.Host == Environment.MachineName && !WriterTemps.IsAlive(claim.Pid))
         || string.CompareOrdinal(claim.ExpiresAt, Timestamp(DateTime.UtcNow)) < 0;
 
-    static List<ClaimRow> ReadClaims(SqliteCommand query)
+    static List<ClaimRow> ReadClaims(DbCommand query)
     {
         using (query)
         using (var r = query.ExecuteReader())
@@ -360,8 +356,7 @@ public sealed class RunStore : IDisposable
     /// <summary>Closes the pooled connections to this store's database (so its files can be moved or deleted).</summary>
     public void Dispose()
     {
-        using var connection = new SqliteConnection(connectionString);
-        SqliteConnection.ClearPool(connection);
+        backend.Dispose();
     }
 
     void End(string runId, RunStatus status, string? error, string? resultJson)
@@ -370,12 +365,12 @@ public sealed class RunStore : IDisposable
         Write((c, tx) =>
         {
             var changed = Execute(c, tx,
-                "UPDATE runs SET status = $status, ended_at = $ended, error = $error, result_json = $result " +
-                "WHERE id = $id AND status = 'running'",
-                ("$status", status.ToText()), ("$ended", Timestamp(DateTime.UtcNow)), ("$error", error),
-                ("$result", resultJson), ("$id", runId));
+                "UPDATE runs SET status = @status, ended_at = @ended, error = @error, result_json = @result " +
+                "WHERE id = @id AND status = 'running'",
+                ("@status", status.ToText()), ("@ended", Timestamp(DateTime.UtcNow)), ("@error", error),
+                ("@result", resultJson), ("@id", runId));
             if (changed == 1) return;
-            using var read = Command(c, tx, "SELECT status FROM runs WHERE id = $id", ("$id", runId));
+            using var read = Command(c, tx, "SELECT status FROM runs WHERE id = @id", ("@id", runId));
             var current = read.ExecuteScalar() as string;
             throw current is null
                 ? new KeyNotFoundException($"No run {runId} in {DatabasePath}.")
@@ -383,62 +378,49 @@ public sealed class RunStore : IDisposable
         });
     }
 
-    SqliteConnection Connect()
-    {
-        var connection = new SqliteConnection(connectionString);
-        try
-        {
-            connection.Open();
-            using var pragmas = connection.CreateCommand();
-            // NORMAL is crash-safe in WAL mode (a power cut may lose the last commits, never corrupt).
-            pragmas.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL";
-            pragmas.ExecuteNonQuery();
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    T Retry<T>(Func<T> work) => StoreRetry.Run(work, backend.IsTransient, BusyBudget);
 
-    T Read<T>(Func<SqliteConnection, T> query) => SqliteRetry.Run(() =>
+    T Read<T>(Func<DbConnection, T> query) => Retry(() =>
     {
-        using var connection = Connect();
+        using var connection = backend.Connect();
         return query(connection);
-    }, BusyBudget);
+    });
 
-    void Write(Action<SqliteConnection, SqliteTransaction> work) => Write((c, tx) => { work(c, tx); return 0; });
+    void Write(Action<DbConnection, DbTransaction> work) => Write((c, tx) => { work(c, tx); return 0; });
 
-    // BeginTransaction() issues BEGIN IMMEDIATE: the write lock is taken up front, so a transaction never
-    // fails half-way trying to upgrade a read lock.
-    T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work) => SqliteRetry.Run(() =>
+    T Write<T>(Func<DbConnection, DbTransaction, T> work) => Retry(() =>
     {
-        using var connection = Connect();
-        using var tx = connection.BeginTransaction();
+        using var connection = backend.Connect();
+        using var tx = backend.BeginWrite(connection);
         var result = work(connection, tx);
         tx.Commit();
         return result;
-    }, BusyBudget);
+    });
 
-    static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql,
+    static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql,
         params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = tx;
         command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
         return command;
     }
 
-    static int Execute(SqliteConnection connection, SqliteTransaction tx, string sql,
+    static int Execute(DbConnection connection, DbTransaction tx, string sql,
         params (string Name, object? Value)[] parameters)
     {
         using var command = Command(connection, tx, sql, parameters);
         return command.ExecuteNonQuery();
     }
 
-    static List<RunRecord> ReadRuns(SqliteCommand query)
+    static List<RunRecord> ReadRuns(DbCommand query)
     {
         using (query)
         using (var r = query.ExecuteReader())
@@ -449,7 +431,7 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    static List<(RunRecord Run, string? Heartbeat)> ReadRunsWithHeartbeat(SqliteCommand query)
+    static List<(RunRecord Run, string? Heartbeat)> ReadRunsWithHeartbeat(DbCommand query)
     {
         using (query)
         using (var r = query.ExecuteReader())
@@ -460,7 +442,7 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    static RunRecord ReadRun(SqliteDataReader r) =>
+    static RunRecord ReadRun(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
             r.GetInt64(5), RunStatusText.Parse(r.GetString(6)), ParseTimestamp(r.GetString(7)),
             r.IsDBNull(8) ? null : ParseTimestamp(r.GetString(8)), r.GetString(9), r.GetString(10),
