@@ -29,7 +29,9 @@ catch (Exception e)
 {
     // The user's mistakes (bad options, invalid configs, missing files) read best as their message alone.
     var plain = e is CliException or CommandAppException or ArgumentException or FileNotFoundException
-        or DirectoryNotFoundException or InvalidDataException or OperationCanceledException;
+        or DirectoryNotFoundException or InvalidDataException or OperationCanceledException
+        // A run store that cannot be opened (no server, refused credentials) is explained by its message, which names it.
+        or IOException or UnauthorizedAccessException;
     Console.Error.WriteLine($"error: {(plain ? e.Message : e.ToString())}");
     return e is OperationCanceledException ? 130 : 1;
 }

@@ -8,11 +8,15 @@ namespace Workbooks.Cli.Commands;
 
 public class StoreSettings : CommandSettings
 {
-    [CommandOption("--store <DIR>")]
-    [Description("Run store folder (default: $WORKBOOKS_RUNS, else ./runs).")]
+    [CommandOption("--store <STORE>")]
+    [Description("Run store: a folder (SQLite), postgres://USER@HOST:PORT/DB or a Host=... connection string (default: $WORKBOOKS_STORE, else $WORKBOOKS_RUNS, else ./runs).")]
     public string? Store { get; init; }
 
-    public RunStore OpenStore() => RunStore.Open(Store ?? RunStore.DefaultDirectory);
+    [CommandOption("--artifacts <DIR>")]
+    [Description("Folder for the runs' checkpoints, one every worker can reach (default: $WORKBOOKS_ARTIFACTS, else the store folder's artifacts/; required for PostgreSQL).")]
+    public string? Artifacts { get; init; }
+
+    public RunStore OpenStore() => RunStore.Open(Store ?? RunStore.DefaultLocation, Artifacts);
 }
 
 public sealed class RunsListCommand : Command<RunsListCommand.Settings>
@@ -40,7 +44,7 @@ public sealed class RunsListCommand : Command<RunsListCommand.Settings>
                 StatusMarkup(r.Status), r.StartedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                 r.Duration is { } d ? d.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "-", r.Device);
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"{runs.Count} run(s) in [grey]{Markup.Escape(store.DatabasePath)}[/]");
+        AnsiConsole.MarkupLine($"{runs.Count} run(s) in [grey]{Markup.Escape(store.Location)}[/]");
         return 0;
     }
 
@@ -70,7 +74,7 @@ public sealed class RunsShowCommand : Command<RunsShowCommand.Settings>
         if (matches.Count != 1)
         {
             Console.Error.WriteLine(matches.Count == 0
-                ? $"No run with id '{settings.Id}' in {store.DatabasePath}."
+                ? $"No run with id '{settings.Id}' in {store.Location}."
                 : $"'{settings.Id}' matches {matches.Count} runs; give more of the id.");
             return 1;
         }

@@ -8,7 +8,8 @@ namespace Workbooks.Runs;
 /// <summary>
 /// Runs, their configs, results and metrics in a database, with each run's artifacts in
 /// <c>artifacts/&lt;runId&gt;/</c>. The database is an embedded SQLite file (<c>runs.db</c> in the store's
-/// folder) by default. Safe to use from several threads and processes at once: every call opens its own
+/// folder) by default, or a PostgreSQL server (<see cref="PostgresBackend"/>) that workers on several
+/// machines share, with the artifacts in a folder they can all reach. Safe to use from several threads and processes at once: every call opens its own
 /// (pooled) connection and keeps its transaction short, and transient conflicts (a busy SQLite file) are
 /// retried. Opening it marks interrupted the runs whose process is gone and removes what killed writers left
 /// half-written (<see cref="WriterTemps"/>). What differs between databases lives in a
@@ -38,18 +39,31 @@ public sealed class RunStore : IDisposable
     /// <summary>How often a process waiting for another's claim on the same job looks again.</summary>
     public TimeSpan ClaimPollInterval { get; set; } = TimeSpan.FromSeconds(0.5);
 
-    /// <summary>The store's folder: for SQLite the one holding runs.db and artifacts/.</summary>
+    /// <summary>The store's folder: for SQLite the one holding runs.db and artifacts/; for PostgreSQL the
+    /// artifacts folder.</summary>
     public string Root { get; }
 
     /// <summary>Where the runs' artifact folders go.</summary>
     public string ArtifactsRoot { get; }
 
-    /// <summary>Names the database in messages: the SQLite file's path.</summary>
+    /// <summary>Names the database in messages: the SQLite file's path, or <c>postgres://user@host:port/db</c>
+    /// (never a password).</summary>
+    public string Location => backend.Location;
+
+    /// <summary>The same as <see cref="Location"/>: the SQLite file's path for an embedded store.</summary>
     public string DatabasePath => backend.Location;
+
+    /// <summary>True when the store lives on a PostgreSQL server.</summary>
+    public bool IsServer => backend is PostgresBackend;
 
     /// <summary>The code version that goes into config hashes and run records: by default the library's
     /// version, so a new library release never replays results an older one computed.</summary>
     public string CodeVersion { get; set; } = TorchRuntime.LibraryVersion;
+
+    /// <summary>The store named by WORKBOOKS_STORE (a folder, a postgres:// URL or a connection string), else
+    /// <see cref="DefaultDirectory"/>.</summary>
+    public static string DefaultLocation =>
+        Environment.GetEnvironmentVariable("WORKBOOKS_STORE") is { Length: > 0 } store ? store : DefaultDirectory;
 
     /// <summary>The folder named by the WORKBOOKS_RUNS environment variable, else ./runs.</summary>
     public static string DefaultDirectory =>
@@ -62,18 +76,42 @@ public sealed class RunStore : IDisposable
         this.backend = backend;
     }
 
-    /// <summary>Opens the store in <paramref name="directory"/>, creating it and its schema when missing.</summary>
-    public static RunStore Open(string directory)
+    /// <summary>
+    /// Opens a store, creating its schema when missing. <paramref name="location"/> is a folder (SQLite), a
+    /// <c>postgres://USER@HOST:PORT/DB</c> URL or an Npgsql connection string. <paramref name="artifacts"/>
+    /// is where run folders go (else WORKBOOKS_ARTIFACTS, else, for SQLite, the store folder's artifacts/); a
+    /// PostgreSQL store needs one, a folder every worker can reach. A store that cannot be opened (no
+    /// server, refused credentials, a schema newer than this library) is an error naming it, and leaves
+    /// nothing written.
+    /// </summary>
+    public static RunStore Open(string location, string? artifacts = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        var root = Path.GetFullPath(directory);
-        var artifacts = Path.Combine(root, ArtifactsFolder);
-        Directory.CreateDirectory(artifacts);
-        var store = new RunStore(root, artifacts, new SqliteBackend(Path.Combine(root, DatabaseFile)));
-        store.Initialize();
+        ArgumentException.ThrowIfNullOrEmpty(location);
+        artifacts ??= Environment.GetEnvironmentVariable("WORKBOOKS_ARTIFACTS") is { Length: > 0 } env ? env : null;
+        if (PostgresBackend.Names(location))
+        {
+            var server = PostgresBackend.Parse(location);
+            if (artifacts is null)
+                throw new ArgumentException(
+                    $"The run store {server.Location} needs an artifacts folder that every worker can reach: pass --artifacts PATH or set WORKBOOKS_ARTIFACTS.");
+            var shared = Path.GetFullPath(artifacts);
+            var store = new RunStore(shared, shared, server);
+            store.Initialize();
+            Directory.CreateDirectory(shared);
+            // artifacts/, each run's folder and its checkpoints/ (only this host's dead writers are removed).
+            WriterTemps.SweepTree(shared, depth: 2);
+            return store;
+        }
+        var root = Path.GetFullPath(location);
+        var artifactsRoot = artifacts is null ? Path.Combine(root, ArtifactsFolder) : Path.GetFullPath(artifacts);
+        Directory.CreateDirectory(root);
+        Directory.CreateDirectory(artifactsRoot);
+        var local = new RunStore(root, artifactsRoot, new SqliteBackend(Path.Combine(root, DatabaseFile)));
+        local.Initialize();
         // The store, artifacts/, each run's folder and its checkpoints/: where atomic writers put temporaries.
         WriterTemps.SweepTree(root, depth: 3);
-        return store;
+        if (artifacts is not null) WriterTemps.SweepTree(artifactsRoot, depth: 2);
+        return local;
     }
 
     // Migrates the schema and recovers what dead processes left running; on failure, closes the backend and

@@ -23,8 +23,10 @@ public sealed class JobRunner : IDisposable
 
     JobRunner(RunStore store, bool owns) : this(store) => ownsStore = owns;
 
-    /// <summary>A runner over the store in <see cref="RunStore.DefaultDirectory"/> ($WORKBOOKS_RUNS, else ./runs).</summary>
-    public static JobRunner OpenDefault(string? directory = null) => new(RunStore.Open(directory ?? RunStore.DefaultDirectory), true);
+    /// <summary>A runner over the store at <paramref name="location"/>, else <see cref="RunStore.DefaultLocation"/>
+    /// ($WORKBOOKS_STORE: a folder or a postgres:// URL; else $WORKBOOKS_RUNS, else ./runs).</summary>
+    public static JobRunner OpenDefault(string? location = null, string? artifacts = null) =>
+        new(RunStore.Open(location ?? RunStore.DefaultLocation, artifacts), true);
 
     public RunStore Store { get; }
 
