@@ -17,6 +17,7 @@ app.Configure(config =>
         runs.AddCommand<RunsListCommand>("list").WithDescription("List runs, newest first.");
         runs.AddCommand<RunsShowCommand>("show").WithDescription("Show one run: config, status, metrics.");
     });
+    config.AddCommand<WorkerCommand>("worker").WithDescription("Compute a family's grid with other workers over a shared run store (--store postgres://...); exits when every job is finished.");
     config.AddCommand<SetupCommand>("setup").WithDescription("Pack the library for notebooks and write notebooks/.workbooks/setup.dib.");
     config.AddCommand<MergeCommand>("merge").WithDescription("Merge fine-tuned safetensors checkpoints into a base (task arithmetic, TIES, DARE).");
     config.AddCommand<RunCommand>("run").WithDescription("Run notebooks headless (a notebook, a family or all) and write an HTML report.");

@@ -38,15 +38,30 @@ public sealed class RunsListCommand : Command<RunsListCommand.Settings>
         var runs = store.List(settings.Experiment)
             .Where(r => settings.Status is null || r.Status.ToString().Equals(settings.Status, StringComparison.OrdinalIgnoreCase))
             .ToList();
-        var table = new Table().AddColumns("id", "experiment", "name", "seed", "status", "started (UTC)", "duration", "device");
+        // Who computes what right now: a running run's claim names its owner and how fresh its heartbeat is.
+        var now = DateTime.UtcNow;
+        var claims = store.Claims();
+        var byRun = claims.Where(c => c.RunId is not null).ToDictionary(c => c.RunId!);
+        var table = new Table().AddColumns("id", "experiment", "name", "seed", "status", "started (UTC)", "duration", "device", "held by", "heartbeat");
         foreach (var r in runs)
+        {
+            var claim = r.Status == RunStatus.Running ? byRun.GetValueOrDefault(r.Id) : null;
             table.AddRow(r.Id[..8], r.Experiment, Markup.Escape(r.Name), r.Seed.ToString(CultureInfo.InvariantCulture),
                 StatusMarkup(r.Status), r.StartedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                r.Duration is { } d ? d.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "-", r.Device);
+                r.Duration is { } d ? d.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "-", r.Device,
+                claim is null ? "-" : Markup.Escape($"{claim.Host}/{claim.Pid}"),
+                claim is null ? "-" : Age(claim.HeartbeatAge(now)));
+        }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{runs.Count} run(s) in [grey]{Markup.Escape(store.Location)}[/]");
+        var unstarted = claims.Where(c => c.RunId is null || !runs.Any(r => r.Id == c.RunId)).ToList();
+        foreach (var c in unstarted)
+            AnsiConsole.MarkupLine(Markup.Escape($"claim on job {c.ConfigHash[..Math.Min(12, c.ConfigHash.Length)]} (no run yet): held by {c.Host}/{c.Pid}, heartbeat {Age(c.HeartbeatAge(now))}"));
+        if (claims.Count > 0) AnsiConsole.MarkupLine($"{claims.Count} job(s) claimed now");
         return 0;
     }
+
+    static string Age(TimeSpan age) => age.TotalSeconds < 0 ? "0 s ago" : $"{age.TotalSeconds:F0} s ago";
 
     static string StatusMarkup(RunStatus s) => s switch
     {

@@ -20,8 +20,11 @@ public static class RunCache
         string device, Func<RunContext, T> run, CancellationToken cancellationToken = default) =>
         store.RunOrReplay(experiment, name, config, seed, device, run, cancellationToken).Value;
 
+    /// <summary>Replays the job, or computes it under its claim. While another live process holds the claim this
+    /// waits for it, or, with <paramref name="deferIfHeld"/>, throws <see cref="JobHeldException"/> at once so
+    /// the caller can do other work first and come back.</summary>
     public static RunOutcome<T> RunOrReplay<T>(this RunStore store, string experiment, string name, object? config,
-        long seed, string device, Func<RunContext, T> run, CancellationToken cancellationToken = default)
+        long seed, string device, Func<RunContext, T> run, CancellationToken cancellationToken = default, bool deferIfHeld = false)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(run);
@@ -33,6 +36,7 @@ public static class RunCache
             using var claim = store.TryClaim(hash);
             if (claim is null)
             {
+                if (deferIfHeld && store.ClaimOwner(hash) is { } owner) throw new JobHeldException(name, hash, owner.Host, owner.Pid);
                 // Another live process computes this job: wait for it, then replay (or take over if it dies).
                 cancellationToken.WaitHandle.WaitOne(store.ClaimPollInterval);
                 continue;
@@ -96,4 +100,14 @@ public static class RunCache
             error.Data["Workbooks.Runs.RecordError"] = recordError.Message;
         }
     }
+}
+
+/// <summary>Thrown instead of waiting (<see cref="RunCache.RunOrReplay{T}"/> with deferIfHeld) when another live
+/// process holds the claim on the job.</summary>
+public sealed class JobHeldException(string name, string configHash, string host, int pid)
+    : Exception($"Job '{name}' is being computed by process {pid} on {host}.")
+{
+    public string ConfigHash { get; } = configHash;
+    public string Host { get; } = host;
+    public int Pid { get; } = pid;
 }

@@ -322,6 +322,19 @@ public sealed class RunStore : IDisposable
             "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = @hash",
             ("@hash", configHash))).Select(x => ((string, int)?)(x.Host, x.Pid)).FirstOrDefault());
 
+    /// <summary>Every claim held now: which job, which run it computes, who holds it and when it last renewed it.</summary>
+    public IReadOnlyList<ClaimInfo> Claims() => Read(c =>
+    {
+        using var query = Command(c, null,
+            "SELECT config_hash, run_id, owner_host, owner_pid, claimed_at, heartbeat_at, expires_at FROM claims ORDER BY claimed_at, config_hash");
+        using var r = query.ExecuteReader();
+        var claims = new List<ClaimInfo>();
+        while (r.Read())
+            claims.Add(new ClaimInfo(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), (int)r.GetInt64(3),
+                ParseTimestamp(r.GetString(4)), ParseTimestamp(r.GetString(5)), ParseTimestamp(r.GetString(6))));
+        return claims;
+    });
+
     /// <summary>Renews a claim's lease and its run's heartbeat; false when the claim is no longer this owner's.</summary>
     internal bool Renew(string configHash, string token, string? runId)
     {
@@ -492,4 +505,11 @@ public sealed class RunStore : IDisposable
 
     static DateTime ParseTimestamp(string text) =>
         DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+}
+
+/// <summary>A claim on a job (<see cref="RunStore.Claims"/>): its config hash, the run it computes (once started), the
+/// owner's host and pid, and its times (UTC).</summary>
+public sealed record ClaimInfo(string ConfigHash, string? RunId, string Host, int Pid, DateTime ClaimedAt, DateTime HeartbeatAt, DateTime ExpiresAt)
+{
+    public TimeSpan HeartbeatAge(DateTime nowUtc) => nowUtc - HeartbeatAt;
 }

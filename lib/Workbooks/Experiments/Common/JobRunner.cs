@@ -43,6 +43,10 @@ public sealed class JobRunner : IDisposable
     /// <summary>Steps between resume checkpoints (0: none by steps). A job's own setting, when set, wins.</summary>
     public int ResumeCheckpointSteps { get; set; }
 
+    /// <summary>When another live process is computing a job: false (the default) waits for it and replays its
+    /// result; true throws <see cref="JobHeldException"/> at once (<see cref="GridWorker"/> moves on and comes back).</summary>
+    public bool DeferHeldJobs { get; set; }
+
     public JobResult Run(TrainingJob job, Func<JobInputs> inputs, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -65,7 +69,7 @@ public sealed class JobRunner : IDisposable
         var resumeSteps = job.Train.ResumeCheckpointSteps > 0 ? job.Train.ResumeCheckpointSteps : ResumeCheckpointSteps;
         var outcome = Store.RunOrReplay(job.Experiment, job.Name, hashed, job.Train.Seed, device.ToString(),
             ctx => Train(hashed, hashed.Train with { ResumeCheckpointSeconds = resumeSeconds, ResumeCheckpointSteps = resumeSteps },
-                inputs, ctx, cancellation), cancellation);
+                inputs, ctx, cancellation), cancellation, DeferHeldJobs);
         Log?.Invoke(outcome.WasCached
             ? $"{job.Name}: replayed from the run store (run {outcome.Run.Id[..8]})"
             : $"{job.Name}: trained {outcome.Value.Steps} steps in {outcome.Value.Seconds:F1} s ({outcome.Value.TokensPerSecond:N0} tokens/s)" +
