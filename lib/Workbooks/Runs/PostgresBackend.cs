@@ -73,7 +73,12 @@ internal sealed class PostgresBackend : StoreBackend
                 throw new ArgumentException($"'{Redact(location)}' is not a valid PostgreSQL connection string: {e.Message}", e);
             }
         }
-        builder.ApplicationName ??= "workbooks";
+        // pg_stat_activity then shows which worker each session belongs to.
+        builder.ApplicationName ??= $"workbooks {Environment.MachineName}/{Environment.ProcessId}";
+        // The store's transactions are a few statements long. A client that stops inside one (killed on a machine
+        // that keeps the socket open, frozen, hung) would hold its row locks and block every other worker; the
+        // server ends such a session after this long instead.
+        builder.Options ??= "-c idle_in_transaction_session_timeout=30s";
         return new PostgresBackend(builder);
     }
 
