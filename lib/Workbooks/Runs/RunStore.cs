@@ -65,6 +65,10 @@ public sealed class RunStore : IDisposable
     public static string DefaultLocation =>
         Environment.GetEnvironmentVariable("WORKBOOKS_STORE") is { Length: > 0 } store ? store : DefaultDirectory;
 
+    /// <summary>True when <paramref name="location"/> names a PostgreSQL store (a postgres:// URL or a Host=...
+    /// connection string) rather than a folder.</summary>
+    public static bool NamesServer(string location) => PostgresBackend.Names(location);
+
     /// <summary>The folder named by the WORKBOOKS_RUNS environment variable, else ./runs.</summary>
     public static string DefaultDirectory =>
         Path.GetFullPath(Environment.GetEnvironmentVariable("WORKBOOKS_RUNS") is { Length: > 0 } dir ? dir : "runs");
