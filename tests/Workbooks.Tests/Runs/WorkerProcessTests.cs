@@ -67,8 +67,8 @@ public sealed class WorkerProcessTests(PostgresServer server)
         Assert.Equal(runs.Count, runs.Select(r => r.ConfigHash).Distinct().Count());
         // The frozen job was taken over (same row, resumed) by a surviving worker.
         var taken = runs.Single(r => r.Id == frozenRun);
+        // The victim's process was alive throughout (stopped, not dead), so only its lease running out freed the job.
         Assert.Contains(taken.Pid, survivors.Select(w => w.Process.Id));
-        Assert.Contains(survivors, w => w.Output.Contains($"process {victim.Process.Id} on"));
 
         // One process alone, in a store of its own: the same jobs, metrics and verdict.
         var config = RepetitionConfig.Preset(Profile.Smoke) with { Seeds = Seeds };

@@ -6,7 +6,8 @@ namespace Workbooks.Experiments.Common;
 /// One of several processes (on one machine or many, sharing a run store) that compute a family's grid
 /// together. Each job is computed once: whoever claims it first trains it; the claims' leases hand the job of
 /// a worker that died to another, which resumes it from its last checkpoint. A worker runs the family one
-/// seed at a time, starting at a different seed than its neighbours; when it reaches a job another worker
+/// seed at a time, starting at a seed picked from its host and process id (so that workers started together
+/// rarely begin at the same one); when it reaches a job another worker
 /// holds it leaves that seed and comes back to it later, instead of waiting. When every seed has gone through,
 /// it runs the whole family once more (waiting for any job still held elsewhere): every job is then replayed,
 /// and that gives the verdict. The seeds' parts come from <see cref="FamilyConfig.ForSeed"/>.
