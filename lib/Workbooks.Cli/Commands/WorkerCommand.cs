@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Workbooks.Experiments;
@@ -65,8 +66,18 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         store.Lease = TimeSpan.FromSeconds(lease);
         using var runner = new JobRunner(store) { ResumeCheckpointSteps = steps };
         runner.Log = line => Console.WriteLine(line);
+        // Ctrl+C, or the SIGTERM a batch scheduler sends before it ends a job: the job in training stops at the next
+        // step with a checkpoint and is recorded cancelled, its claim is released, and another worker resumes it
+        // at once instead of after the lease.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        void OnSignal(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            Console.Error.WriteLine("Stopping at the next step and writing a checkpoint.");
+            stop.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         Console.WriteLine($"worker {Environment.MachineName}/{Environment.ProcessId}: {family} on {store.Location}, artifacts in {store.ArtifactsRoot}");
         var verdict = family switch
         {

@@ -116,7 +116,7 @@ public sealed class WorkerProcessTests(PostgresServer server)
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
             foreach (var a in new[] { RepoPaths.CliDll, "worker", "--family", "repetition", "--profile", "smoke", "--seeds", string.Join(',', Seeds),
-                         "--store", store, "--artifacts", artifacts, "--lease", "3", "--checkpoint-steps", "2" })
+                         "--store", store, "--artifacts", artifacts, "--lease", "5", "--checkpoint-steps", "2" })
                 info.ArgumentList.Add(a);
             info.Environment["OMP_WAIT_POLICY"] = "PASSIVE"; // a spinning OpenMP pool only slows the machine it shares
             info.Environment.Remove("WORKBOOKS_CORPUS");
