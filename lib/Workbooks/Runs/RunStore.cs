@@ -414,6 +414,8 @@ public sealed class RunStore : IDisposable
         backend.Dispose();
     }
 
+    // Only the run's owner (the host and process recorded on it) ends it: a process that lost its claim while it
+    // was still alive (frozen past its lease) must not finish, fail or cancel the run another worker took over.
     void End(string runId, RunStatus status, string? error, string? resultJson)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
@@ -421,15 +423,18 @@ public sealed class RunStore : IDisposable
         {
             var changed = Execute(c, tx,
                 "UPDATE runs SET status = @status, ended_at = @ended, error = @error, result_json = @result " +
-                "WHERE id = @id AND status = 'running'",
+                "WHERE id = @id AND status = 'running' AND host = @host AND pid = @pid",
                 ("@status", status.ToText()), ("@ended", Timestamp(DateTime.UtcNow)), ("@error", error),
-                ("@result", resultJson), ("@id", runId));
+                ("@result", resultJson), ("@id", runId), ("@host", Environment.MachineName), ("@pid", (long)Environment.ProcessId));
             if (changed == 1) return;
-            using var read = Command(c, tx, "SELECT status FROM runs WHERE id = @id", ("@id", runId));
-            var current = read.ExecuteScalar() as string;
-            throw current is null
-                ? new KeyNotFoundException($"No run {runId} in {DatabasePath}.")
-                : new InvalidOperationException($"Run {runId} is already {current}; only a running run can be marked {status.ToText()}.");
+            var current = ReadRuns(Command(c, tx, $"SELECT {Columns} FROM runs WHERE id = @id", ("@id", runId))).FirstOrDefault();
+            throw current switch
+            {
+                null => new KeyNotFoundException($"No run {runId} in {Location}."),
+                { Status: RunStatus.Running } => new InvalidOperationException(
+                    $"Run {runId} was taken over by process {current.Pid} on {current.Host}; this process no longer owns it."),
+                _ => new InvalidOperationException($"Run {runId} is already {current.Status.ToText()}; only a running run can be marked {status.ToText()}."),
+            };
         });
     }
 

@@ -193,6 +193,21 @@ public abstract class RunStoreTests
     }
 
     [SkippableFact]
+    public void A_run_taken_over_by_another_process_cannot_be_ended_by_its_former_owner()
+    {
+        using var db = NewStore();
+        using var store = db.Open();
+        var run = store.Begin("e", "n", Config, 1, "cpu");
+        // Another worker resumed it (as Reopen records): this process, frozen past its lease meanwhile, lost it.
+        db.Sql($"UPDATE runs SET host = 'elsewhere', pid = 4242 WHERE id = '{run.Id}'");
+        var e = Assert.Throws<InvalidOperationException>(() => store.Finish(run.Id, "1"));
+        Assert.Contains("process 4242 on elsewhere", e.Message);
+        Assert.Throws<InvalidOperationException>(() => store.Cancel(run.Id));
+        var still = store.Get(run.Id)!;
+        Assert.Equal((RunStatus.Running, (string?)null), (still.Status, still.ResultJson));
+    }
+
+    [SkippableFact]
     public void Opening_a_store_from_a_newer_schema_is_refused_naming_it_and_changing_nothing()
     {
         using var db = NewStore();
