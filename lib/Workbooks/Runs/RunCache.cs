@@ -57,6 +57,11 @@ public static class RunCache
                 value = JsonSerializer.Deserialize<T>(json, ConfigHash.JsonOptions)!;
                 store.Finish(record.Id, json);
             }
+            catch (RunTakenOverException)
+            {
+                // This process stalled past its lease and another one resumed the run: its result is the one to use.
+                continue;
+            }
             catch (Exception e)
             {
                 RecordFailure(store, record.Id, e);

@@ -431,8 +431,8 @@ public sealed class RunStore : IDisposable
             throw current switch
             {
                 null => new KeyNotFoundException($"No run {runId} in {Location}."),
-                { Status: RunStatus.Running } => new InvalidOperationException(
-                    $"Run {runId} was taken over by process {current.Pid} on {current.Host}; this process no longer owns it."),
+                _ when current.Host != Environment.MachineName || current.Pid != Environment.ProcessId =>
+                    new RunTakenOverException(runId, current.Host, current.Pid),
                 _ => new InvalidOperationException($"Run {runId} is already {current.Status.ToText()}; only a running run can be marked {status.ToText()}."),
             };
         });
@@ -521,4 +521,12 @@ public sealed class RunStore : IDisposable
 public sealed record ClaimInfo(string ConfigHash, string? RunId, string Host, int Pid, DateTime ClaimedAt, DateTime HeartbeatAt, DateTime ExpiresAt)
 {
     public TimeSpan HeartbeatAge(DateTime nowUtc) => nowUtc - HeartbeatAt;
+}
+
+/// <summary>A run this process began or resumed is now another process's (it took the job over after this one's
+/// lease ran out): this process must leave it alone.</summary>
+public sealed class RunTakenOverException(string runId, string host, int pid)
+    : InvalidOperationException($"Run {runId} was taken over by process {pid} on {host}; this process no longer owns it.")
+{
+    public string RunId { get; } = runId;
 }

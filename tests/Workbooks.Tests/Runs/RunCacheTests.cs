@@ -165,6 +165,27 @@ public abstract class RunCacheTests
     }
 
     [SkippableFact]
+    public void A_caller_whose_run_was_taken_over_and_finished_elsewhere_replays_that_result()
+    {
+        using var db = NewStore();
+        using var store = db.Open();
+        var calls = 0;
+        var outcome = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx =>
+        {
+            calls++;
+            // This process stalled past its lease: another worker resumed the run and finished it meanwhile.
+            db.Sql("UPDATE runs SET host = 'elsewhere', pid = 4242, status = 'finished', " +
+                   $"result_json = '{{\"FinalLoss\":7,\"Curve\":[]}}' WHERE id = '{ctx.RunId}'");
+            return new Result(1.0, [3.0]);
+        });
+        Assert.Equal(1, calls);
+        Assert.True(outcome.WasCached);
+        Assert.Equal(7.0, outcome.Value.FinalLoss);
+        var run = Assert.Single(store.List());
+        Assert.Equal((RunStatus.Finished, "elsewhere"), (run.Status, run.Host));
+    }
+
+    [SkippableFact]
     public void A_run_left_running_is_never_replayed()
     {
         using var db = NewStore();

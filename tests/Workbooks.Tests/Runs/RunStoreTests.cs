@@ -200,9 +200,9 @@ public abstract class RunStoreTests
         var run = store.Begin("e", "n", Config, 1, "cpu");
         // Another worker resumed it (as Reopen records): this process, frozen past its lease meanwhile, lost it.
         db.Sql($"UPDATE runs SET host = 'elsewhere', pid = 4242 WHERE id = '{run.Id}'");
-        var e = Assert.Throws<InvalidOperationException>(() => store.Finish(run.Id, "1"));
+        var e = Assert.Throws<RunTakenOverException>(() => store.Finish(run.Id, "1"));
         Assert.Contains("process 4242 on elsewhere", e.Message);
-        Assert.Throws<InvalidOperationException>(() => store.Cancel(run.Id));
+        Assert.Throws<RunTakenOverException>(() => store.Cancel(run.Id));
         var still = store.Get(run.Id)!;
         Assert.Equal((RunStatus.Running, (string?)null), (still.Status, still.ResultJson));
     }
