@@ -9,9 +9,9 @@ namespace Workbooks.Runs;
 /// Runs, their configs, results and metrics in a database, with each run's artifacts in
 /// <c>artifacts/&lt;runId&gt;/</c>. The database is an embedded SQLite file (<c>runs.db</c> in the store's
 /// folder) by default, or a PostgreSQL server (<see cref="PostgresBackend"/>) that workers on several
-/// machines share, with the artifacts in a folder they can all reach. Safe to use from several threads and processes at once: every call opens its own
-/// (pooled) connection and keeps its transaction short, and transient conflicts (a busy SQLite file) are
-/// retried. Opening it marks interrupted the runs whose process is gone and removes what killed writers left
+/// machines share, with the artifacts in a folder they can all reach. Safe to use from several threads and
+/// processes at once: every call opens its own (pooled) connection and keeps its transaction short, and
+/// transient conflicts (a busy SQLite file, a PostgreSQL serialization failure) are retried. Opening it marks interrupted the runs whose process is gone and removes what killed writers left
 /// half-written (<see cref="WriterTemps"/>). What differs between databases lives in a
 /// <see cref="StoreBackend"/>; the store's logic and SQL are shared.
 /// </summary>
