@@ -47,19 +47,24 @@ public static class RunCache
             var earlier = store.FindResumable(hash);
             var record = earlier is null ? store.Begin(experiment, name, config, seed, device) : store.Reopen(earlier.Id);
             claim.Attach(record.Id);
+            // The run stops when the caller cancels, or when this process loses the claim (it stalled past its
+            // lease and another process took the job over and resumes it).
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, claim.Lost);
             T value;
             try
             {
-                var produced = run(new RunContext(store, record, cancellationToken, resumed: earlier is not null));
+                var produced = run(new RunContext(store, record, stop.Token, resumed: earlier is not null));
                 var json = JsonSerializer.Serialize(produced, ConfigHash.JsonOptions);
                 // Hand back what a replay would give, so a result that does not survive JSON shows up on the
                 // first run rather than only when the notebook is re-run.
                 value = JsonSerializer.Deserialize<T>(json, ConfigHash.JsonOptions)!;
                 store.Finish(record.Id, json);
             }
-            catch (RunTakenOverException)
+            catch (Exception e) when (e is RunTakenOverException
+                                      || (e is OperationCanceledException && claim.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
             {
-                // This process stalled past its lease and another one resumed the run: its result is the one to use.
+                // This process stalled past its lease and another one took the job over: leave the run to it (its
+                // row is no longer this process's to end) and wait for its result.
                 continue;
             }
             catch (Exception e)

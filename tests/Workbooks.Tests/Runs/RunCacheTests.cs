@@ -186,6 +186,32 @@ public abstract class RunCacheTests
     }
 
     [SkippableFact]
+    public void Losing_the_claim_mid_run_stops_the_run_and_replays_the_result_of_the_process_that_took_it_over()
+    {
+        using var db = NewStore();
+        using var store = db.Open();
+        store.HeartbeatInterval = TimeSpan.FromMilliseconds(50);
+        var calls = 0;
+        var outcome = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx =>
+        {
+            calls++;
+            // This process is presumed frozen: another one takes the claim over...
+            db.Sql("UPDATE claims SET owner_host = 'elsewhere', owner_pid = 4242, owner_token = 'theirs'");
+            Assert.True(ctx.CancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(20)), "losing the claim did not stop the run");
+            // ...resumes the run and finishes it.
+            db.Sql("UPDATE runs SET host = 'elsewhere', pid = 4242, status = 'finished', " +
+                   $"result_json = '{{\"FinalLoss\":7,\"Curve\":[]}}' WHERE id = '{ctx.RunId}'");
+            db.Sql("DELETE FROM claims");
+            ctx.CancellationToken.ThrowIfCancellationRequested();
+            return new Result(1.0, [3.0]);
+        });
+        Assert.Equal(1, calls);
+        Assert.True(outcome.WasCached);
+        Assert.Equal(7.0, outcome.Value.FinalLoss);
+        Assert.Equal(RunStatus.Finished, Assert.Single(store.List()).Status);
+    }
+
+    [SkippableFact]
     public void A_run_left_running_is_never_replayed()
     {
         using var db = NewStore();

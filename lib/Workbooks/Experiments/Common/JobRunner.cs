@@ -69,7 +69,7 @@ public sealed class JobRunner : IDisposable
         var resumeSteps = job.Train.ResumeCheckpointSteps > 0 ? job.Train.ResumeCheckpointSteps : ResumeCheckpointSteps;
         var outcome = Store.RunOrReplay(job.Experiment, job.Name, hashed, job.Train.Seed, device.ToString(),
             ctx => Train(hashed, hashed.Train with { ResumeCheckpointSeconds = resumeSeconds, ResumeCheckpointSteps = resumeSteps },
-                inputs, ctx, cancellation), cancellation, DeferHeldJobs);
+                inputs, ctx), cancellation, DeferHeldJobs);
         Log?.Invoke(outcome.WasCached
             ? $"{job.Name}: replayed from the run store (run {outcome.Run.Id[..8]})"
             : $"{job.Name}: trained {outcome.Value.Steps} steps in {outcome.Value.Seconds:F1} s ({outcome.Value.TokensPerSecond:N0} tokens/s)" +
@@ -114,8 +114,10 @@ public sealed class JobRunner : IDisposable
         return new Gpt(config);
     }
 
-    JobResult Train(TrainingJob job, TrainConfig train, Func<JobInputs> inputs, RunContext ctx, CancellationToken cancellation)
+    // ctx.CancellationToken: the caller's token, and also cancelled when this process loses the job's claim.
+    JobResult Train(TrainingJob job, TrainConfig train, Func<JobInputs> inputs, RunContext ctx)
     {
+        var cancellation = ctx.CancellationToken;
         var data = inputs();
         var config = train with { CheckpointDirectory = Path.Combine(ctx.ArtifactDirectory, CheckpointFolder) };
         var resumeFrom = ctx.Resumed ? NewestUsableCheckpoint(config.CheckpointDirectory!) : null;
