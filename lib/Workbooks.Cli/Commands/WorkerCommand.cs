@@ -82,7 +82,9 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         var verdict = family switch
         {
             "curriculum" => Work<CurriculumExperiment, CurriculumConfig, CurriculumResult>(seeds, runner, stop.Token),
-            "merging" => Work<MergingExperiment, MergingConfig, MergingResult>(seeds, runner, stop.Token),
+            // Merging's run ends with an analysis of every merge, cached as a job of its own: a seed's part only trains.
+            "merging" => Work<MergingExperiment, MergingConfig, MergingResult>(seeds, runner, stop.Token,
+                (c, r, t) => MergingExperiment.Train(c, new MergingData(c), r, t)),
             "rewarming" => Work<RewarmingExperiment, RewarmingConfig, RewarmingResult>(seeds, runner, stop.Token),
             _ => Work<RepetitionExperiment, RepetitionConfig, RepetitionResult>(seeds, runner, stop.Token),
         };
@@ -90,12 +92,13 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         return 0;
     }
 
-    static VerdictTable Work<TFamily, TConfig, TResult>(IReadOnlyList<long>? seeds, JobRunner runner, CancellationToken cancellation)
+    static VerdictTable Work<TFamily, TConfig, TResult>(IReadOnlyList<long>? seeds, JobRunner runner, CancellationToken cancellation,
+        Action<TConfig, JobRunner, CancellationToken>? trainPart = null)
         where TFamily : IFamily<TConfig, TResult> where TConfig : FamilyConfig where TResult : IFamilyResult
     {
         var config = TFamily.Current();
         if (seeds is not null) config = config with { Seeds = seeds };
-        var result = GridWorker.Work(config, runner, TFamily.Run, line => Console.WriteLine(line), cancellation: cancellation);
+        var result = GridWorker.Work(config, runner, TFamily.Run, line => Console.WriteLine(line), cancellation: cancellation, trainPart: trainPart);
         return result.Verdict;
     }
 }

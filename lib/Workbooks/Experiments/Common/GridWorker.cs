@@ -15,12 +15,16 @@ namespace Workbooks.Experiments.Common;
 public static class GridWorker
 {
     /// <summary>Runs <paramref name="run"/> until every job of <paramref name="config"/> is finished in the store,
-    /// and returns the family's result over all its seeds.</summary>
+    /// and returns the family's result over all its seeds. <paramref name="trainPart"/>, when given, computes a
+    /// seed's part instead of <paramref name="run"/>: for a family whose run also analyses what it trained, the
+    /// training alone, so that no worker spends time analysing one seed.</summary>
     public static TResult Work<TConfig, TResult>(TConfig config, JobRunner runner,
         Func<TConfig, JobRunner, CancellationToken, TResult> run, Action<string>? log = null,
-        TimeSpan? poll = null, CancellationToken cancellation = default)
+        TimeSpan? poll = null, CancellationToken cancellation = default,
+        Action<TConfig, JobRunner, CancellationToken>? trainPart = null)
         where TConfig : FamilyConfig
     {
+        trainPart ??= (c, r, t) => run(c, r, t);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(runner);
         config.Validate();
@@ -41,7 +45,7 @@ public static class GridWorker
                     cancellation.ThrowIfCancellationRequested();
                     try
                     {
-                        run((TConfig)config.ForSeed(seed), runner, cancellation);
+                        trainPart((TConfig)config.ForSeed(seed), runner, cancellation);
                         log?.Invoke($"seed {seed}: every job finished");
                     }
                     catch (JobHeldException held)
