@@ -89,7 +89,9 @@ public sealed class WorkerProcessTests(PostgresServer server)
     }
 
     static string? RunningRunOf(PostgresTestStore db, int pid) =>
-        db.Sql($"SELECT id FROM runs WHERE status = 'running' AND pid = {pid} LIMIT 1") as string;
+        // With a heartbeat: the run is attached to its claim (a run caught between its insert and its first heartbeat
+        // would be another host's silent-from-the-start run, which nothing can tell from a slow one).
+        db.Sql($"SELECT id FROM runs WHERE status = 'running' AND pid = {pid} AND heartbeat_at IS NOT NULL LIMIT 1") as string;
 
     static bool InTransaction(PostgresTestStore db, int pid) =>
         Convert.ToInt64(db.Sql("SELECT COUNT(*) FROM pg_stat_activity WHERE state <> 'idle' " +
