@@ -45,7 +45,7 @@ public static class RunCache
             if (TryReplay<T>(store, hash) is { } finished) return finished;
 
             var earlier = store.FindResumable(hash);
-            var record = earlier is null ? store.Begin(experiment, name, config, seed, device) : store.Reopen(earlier.Id);
+            var record = earlier is null ? store.Begin(experiment, name, config, seed, device, heartbeat: true) : store.Reopen(earlier.Id);
             claim.Attach(record.Id);
             // The run stops when the caller cancels, or when this process loses the claim (it stalled past its
             // lease and another process took the job over and resumes it).

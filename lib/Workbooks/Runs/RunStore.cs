@@ -142,7 +142,13 @@ public sealed class RunStore : IDisposable
     }
 
     /// <summary>Records a new run as running and returns it.</summary>
-    public RunRecord Begin(string experiment, string name, object? config, long seed, string device)
+    public RunRecord Begin(string experiment, string name, object? config, long seed, string device) =>
+        Begin(experiment, name, config, seed, device, heartbeat: false);
+
+    /// <summary>With <paramref name="heartbeat"/>, the run starts with a heartbeat (a claimed run, whose claim
+    /// renews it): were its process to die before the first renewal, on any host, the run still goes silent
+    /// and is recovered, rather than staying running forever.</summary>
+    internal RunRecord Begin(string experiment, string name, object? config, long seed, string device, bool heartbeat)
     {
         ArgumentException.ThrowIfNullOrEmpty(experiment);
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -151,11 +157,12 @@ public sealed class RunStore : IDisposable
             ConfigHash.Of(config, seed, CodeVersion), seed, RunStatus.Running, DateTime.UtcNow, null, device,
             CodeVersion, null, null, Environment.MachineName, Environment.ProcessId);
         Write((c, tx) => Execute(c, tx,
-            $"INSERT INTO runs ({Columns}) VALUES (@id, @experiment, @name, @config, @hash, @seed, @status, @started, NULL, " +
-            "@device, @version, NULL, NULL, @host, @pid)",
+            $"INSERT INTO runs ({Columns}, heartbeat_at) VALUES (@id, @experiment, @name, @config, @hash, @seed, @status, @started, NULL, " +
+            "@device, @version, NULL, NULL, @host, @pid, @heartbeat)",
             ("@id", run.Id), ("@experiment", experiment), ("@name", name), ("@config", run.ConfigJson),
             ("@hash", run.ConfigHash), ("@seed", seed), ("@status", run.Status.ToText()), ("@started", Timestamp(run.StartedAt)),
-            ("@device", device), ("@version", CodeVersion), ("@host", run.Host), ("@pid", (long)run.Pid)));
+            ("@device", device), ("@version", CodeVersion), ("@host", run.Host), ("@pid", (long)run.Pid),
+            ("@heartbeat", heartbeat ? Timestamp(run.StartedAt) : null)));
         return run;
     }
 

@@ -193,6 +193,21 @@ public abstract class RunStoreTests
     }
 
     [SkippableFact]
+    public void A_claimed_run_whose_host_went_silent_before_its_first_renewal_is_recovered()
+    {
+        using var db = NewStore();
+        using var store = db.Open();
+        var claimed = store.Begin("e", "claimed", Config, 1, "cpu", heartbeat: true);
+        var unclaimed = store.Begin("e", "unclaimed", Config, 2, "cpu");
+        // Both on a host whose processes cannot be checked from here, and neither ever renewed.
+        db.Sql("UPDATE runs SET host = 'elsewhere'");
+        store.Lease = TimeSpan.FromMilliseconds(100);
+        Thread.Sleep(300);
+        Assert.Equal([claimed.Id], store.RecoverStale());
+        Assert.Equal(RunStatus.Running, store.Get(unclaimed.Id)!.Status); // no heartbeat: nothing to go by
+    }
+
+    [SkippableFact]
     public void A_run_taken_over_by_another_process_cannot_be_ended_by_its_former_owner()
     {
         using var db = NewStore();
