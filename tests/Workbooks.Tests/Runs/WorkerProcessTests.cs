@@ -26,6 +26,7 @@ public sealed class WorkerProcessTests(PostgresServer server)
     {
         using var db = (PostgresTestStore)TestStores.Postgres(server);
         var timeout = TimeSpan.FromMinutes(3);
+        db.Open().Dispose(); // the schema exists before the workers start, so the test can watch their runs at once
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, 3).Select(_ => Worker.Start(db.Url, db.ArtifactsPath)).ToList();
         var victim = workers[0];
