@@ -17,6 +17,7 @@ app.Configure(config =>
         runs.AddCommand<RunsListCommand>("list").WithDescription("List runs, newest first.");
         runs.AddCommand<RunsShowCommand>("show").WithDescription("Show one run: config, status, metrics.");
     });
+    config.AddCommand<WorkerCommand>("worker").WithDescription("Compute a family's grid with other workers over a shared run store (--store postgres://...); exits when every job is finished.");
     config.AddCommand<SetupCommand>("setup").WithDescription("Pack the library for notebooks and write notebooks/.workbooks/setup.dib.");
     config.AddCommand<MergeCommand>("merge").WithDescription("Merge fine-tuned safetensors checkpoints into a base (task arithmetic, TIES, DARE).");
     config.AddCommand<RunCommand>("run").WithDescription("Run notebooks headless (a notebook, a family or all) and write an HTML report.");
@@ -29,7 +30,9 @@ catch (Exception e)
 {
     // The user's mistakes (bad options, invalid configs, missing files) read best as their message alone.
     var plain = e is CliException or CommandAppException or ArgumentException or FileNotFoundException
-        or DirectoryNotFoundException or InvalidDataException or OperationCanceledException;
+        or DirectoryNotFoundException or InvalidDataException or OperationCanceledException
+        // A run store that cannot be opened (no server, refused credentials) is explained by its message, which names it.
+        or IOException or UnauthorizedAccessException;
     Console.Error.WriteLine($"error: {(plain ? e.Message : e.ToString())}");
     return e is OperationCanceledException ? 130 : 1;
 }

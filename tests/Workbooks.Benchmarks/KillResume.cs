@@ -70,7 +70,7 @@ static class KillResume
     }
 
     // The CLI built beside this program (same configuration), found from the repository root.
-    static string DefaultCli()
+    internal static string DefaultCli()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;

@@ -19,6 +19,8 @@ using Workbooks.Benchmarks;
 //                [--eval-interval 250] [--eval-batches 200] [--target 1.47] [--stop-at-target true] [--threads 0] [--seed 1337]
 //   kill         `workbooks train` SIGKILLed at random steps and resumed, against an uninterrupted run: [--kills 10]
 //                [--steps 120] [--seed random] [--cli lib/Workbooks.Cli/bin/CONFIG/net10.0/Workbooks.Cli.dll]
+//   workers      a family's grid computed by 1, 2, 3 `workbooks worker` processes sharing a store: jobs per minute
+//                [--workers 1,2,3] [--family repetition] [--profile smoke] [--seeds 1,2,3] [--cli PATH]
 var name = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "trainer";
 var options = BenchmarkOptions.Parse(args.SkipWhile(a => !a.StartsWith("--")).ToArray());
 switch (name)
@@ -39,7 +41,9 @@ switch (name)
         return Shakespeare.Run(options);
     case "kill":
         return KillResume.Run(options);
+    case "workers":
+        return WorkerScaling.Run(options);
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{name}'. Known: trainer, throughput, optimizer, memory, shakespeare, kill.");
+        Console.Error.WriteLine($"Unknown benchmark '{name}'. Known: trainer, throughput, optimizer, memory, shakespeare, kill, workers.");
         return 2;
 }

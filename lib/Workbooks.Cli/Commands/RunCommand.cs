@@ -43,9 +43,13 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Merging's labelled JSONL tasks with prompt and answer fields (WORKBOOKS_TASKS).")]
         public string? Tasks { get; init; }
 
-        [CommandOption("--store <DIR>")]
-        [Description("Run store folder (WORKBOOKS_RUNS; default: runs/ beside the notebooks).")]
+        [CommandOption("--store <STORE>")]
+        [Description("Run store: a folder (WORKBOOKS_RUNS; default: runs/ beside the notebooks) or postgres://USER@HOST:PORT/DB (WORKBOOKS_STORE).")]
         public string? Store { get; init; }
+
+        [CommandOption("--artifacts <DIR>")]
+        [Description("Folder for the runs' checkpoints (WORKBOOKS_ARTIFACTS); required with a PostgreSQL store.")]
+        public string? Artifacts { get; init; }
 
         /// <summary>The options notebooks read, as the environment variables they read them from.</summary>
         public IReadOnlyDictionary<string, string> NotebookEnvironment()
@@ -61,7 +65,14 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             Add("WORKBOOKS_UPSTREAM", Upstream, true);
             Add("WORKBOOKS_DOWNSTREAM", Downstream, true);
             Add("WORKBOOKS_TASKS", Tasks, true);
-            Add("WORKBOOKS_RUNS", Store, true);
+            // A server store is a URL or a connection string, not a path; the library reads it from WORKBOOKS_STORE.
+            if (Store is not null && Runs.RunStore.NamesServer(Store)) env["WORKBOOKS_STORE"] = Store;
+            else
+            {
+                Add("WORKBOOKS_RUNS", Store, true);
+                Add("WORKBOOKS_STORE", Store, true); // so that a WORKBOOKS_STORE inherited from the shell does not win over --store
+            }
+            if (Artifacts is not null) env["WORKBOOKS_ARTIFACTS"] = Path.GetFullPath(Artifacts);
             return env;
         }
 

@@ -8,11 +8,15 @@ namespace Workbooks.Cli.Commands;
 
 public class StoreSettings : CommandSettings
 {
-    [CommandOption("--store <DIR>")]
-    [Description("Run store folder (default: $WORKBOOKS_RUNS, else ./runs).")]
+    [CommandOption("--store <STORE>")]
+    [Description("Run store: a folder (SQLite), postgres://USER@HOST:PORT/DB or a Host=... connection string (default: $WORKBOOKS_STORE, else $WORKBOOKS_RUNS, else ./runs).")]
     public string? Store { get; init; }
 
-    public RunStore OpenStore() => RunStore.Open(Store ?? RunStore.DefaultDirectory);
+    [CommandOption("--artifacts <DIR>")]
+    [Description("Folder for the runs' checkpoints, one every worker can reach (default: $WORKBOOKS_ARTIFACTS, else the store folder's artifacts/; required for PostgreSQL).")]
+    public string? Artifacts { get; init; }
+
+    public RunStore OpenStore() => RunStore.Open(Store ?? RunStore.DefaultLocation, Artifacts);
 }
 
 public sealed class RunsListCommand : Command<RunsListCommand.Settings>
@@ -34,15 +38,30 @@ public sealed class RunsListCommand : Command<RunsListCommand.Settings>
         var runs = store.List(settings.Experiment)
             .Where(r => settings.Status is null || r.Status.ToString().Equals(settings.Status, StringComparison.OrdinalIgnoreCase))
             .ToList();
-        var table = new Table().AddColumns("id", "experiment", "name", "seed", "status", "started (UTC)", "duration", "device");
+        // Who computes what right now: a running run's claim names its owner and how fresh its heartbeat is.
+        var now = DateTime.UtcNow;
+        var claims = store.Claims();
+        var byRun = claims.Where(c => c.RunId is not null).ToDictionary(c => c.RunId!);
+        var table = new Table().AddColumns("id", "experiment", "name", "seed", "status", "started (UTC)", "duration", "device", "held by", "heartbeat");
         foreach (var r in runs)
+        {
+            var claim = r.Status == RunStatus.Running ? byRun.GetValueOrDefault(r.Id) : null;
             table.AddRow(r.Id[..8], r.Experiment, Markup.Escape(r.Name), r.Seed.ToString(CultureInfo.InvariantCulture),
                 StatusMarkup(r.Status), r.StartedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                r.Duration is { } d ? d.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "-", r.Device);
+                r.Duration is { } d ? d.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "-", r.Device,
+                claim is null ? "-" : Markup.Escape($"{claim.Host}/{claim.Pid}"),
+                claim is null ? "-" : Age(claim.HeartbeatAge(now)));
+        }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"{runs.Count} run(s) in [grey]{Markup.Escape(store.DatabasePath)}[/]");
+        AnsiConsole.MarkupLine($"{runs.Count} run(s) in [grey]{Markup.Escape(store.Location)}[/]");
+        var unstarted = claims.Where(c => c.RunId is null || !runs.Any(r => r.Id == c.RunId)).ToList();
+        foreach (var c in unstarted)
+            AnsiConsole.MarkupLine(Markup.Escape($"claim on job {c.ConfigHash[..Math.Min(12, c.ConfigHash.Length)]} (no run yet): held by {c.Host}/{c.Pid}, heartbeat {Age(c.HeartbeatAge(now))}"));
+        if (claims.Count > 0) AnsiConsole.MarkupLine($"{claims.Count} job(s) claimed now");
         return 0;
     }
+
+    static string Age(TimeSpan age) => age.TotalSeconds < 0 ? "0 s ago" : $"{age.TotalSeconds:F0} s ago";
 
     static string StatusMarkup(RunStatus s) => s switch
     {
@@ -70,7 +89,7 @@ public sealed class RunsShowCommand : Command<RunsShowCommand.Settings>
         if (matches.Count != 1)
         {
             Console.Error.WriteLine(matches.Count == 0
-                ? $"No run with id '{settings.Id}' in {store.DatabasePath}."
+                ? $"No run with id '{settings.Id}' in {store.Location}."
                 : $"'{settings.Id}' matches {matches.Count} runs; give more of the id.");
             return 1;
         }

@@ -28,6 +28,11 @@ public sealed class JobClaim : IDisposable
     /// <summary>False once another process has taken the claim over (this one missed its lease).</summary>
     public bool Held { get; private set; } = true;
 
+    /// <summary>Cancelled when a heartbeat finds the claim taken over: the work under it should stop, since
+    /// another process now resumes it.</summary>
+    public CancellationToken Lost => lost.Token;
+    readonly CancellationTokenSource lost = new();
+
     /// <summary>Names the run this claim computes, so its heartbeat is renewed with the claim's.</summary>
     public void Attach(string id)
     {
@@ -40,9 +45,13 @@ public sealed class JobClaim : IDisposable
         lock (gate)
         {
             if (released) return;
-            try { Held = store.Renew(ConfigHash, Token, runId); }
+            try
+            {
+                Held = store.Renew(ConfigHash, Token, runId);
+                if (!Held) lost.Cancel();
+            }
             // A busy or briefly unreachable database costs one beat; the lease is several beats long.
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException) { }
+            catch (Exception e) when (e is System.Data.Common.DbException or IOException or TimeoutException) { }
         }
     }
 
@@ -54,7 +63,8 @@ public sealed class JobClaim : IDisposable
             released = true;
         }
         heartbeat.Dispose();
+        lost.Dispose();
         try { store.Release(ConfigHash, Token); }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException) { } // the lease expires on its own
+        catch (Exception e) when (e is System.Data.Common.DbException or IOException or TimeoutException) { } // the lease expires on its own
     }
 }

@@ -20,8 +20,11 @@ public static class RunCache
         string device, Func<RunContext, T> run, CancellationToken cancellationToken = default) =>
         store.RunOrReplay(experiment, name, config, seed, device, run, cancellationToken).Value;
 
+    /// <summary>Replays the job, or computes it under its claim. While another live process holds the claim this
+    /// waits for it, or, with <paramref name="deferIfHeld"/>, throws <see cref="JobHeldException"/> at once so
+    /// the caller can do other work first and come back.</summary>
     public static RunOutcome<T> RunOrReplay<T>(this RunStore store, string experiment, string name, object? config,
-        long seed, string device, Func<RunContext, T> run, CancellationToken cancellationToken = default)
+        long seed, string device, Func<RunContext, T> run, CancellationToken cancellationToken = default, bool deferIfHeld = false)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(run);
@@ -33,6 +36,7 @@ public static class RunCache
             using var claim = store.TryClaim(hash);
             if (claim is null)
             {
+                if (deferIfHeld && store.ClaimOwner(hash) is { } owner) throw new JobHeldException(name, hash, owner.Host, owner.Pid);
                 // Another live process computes this job: wait for it, then replay (or take over if it dies).
                 cancellationToken.WaitHandle.WaitOne(store.ClaimPollInterval);
                 continue;
@@ -41,17 +45,27 @@ public static class RunCache
             if (TryReplay<T>(store, hash) is { } finished) return finished;
 
             var earlier = store.FindResumable(hash);
-            var record = earlier is null ? store.Begin(experiment, name, config, seed, device) : store.Reopen(earlier.Id);
+            var record = earlier is null ? store.Begin(experiment, name, config, seed, device, heartbeat: true) : store.Reopen(earlier.Id);
             claim.Attach(record.Id);
+            // The run stops when the caller cancels, or when this process loses the claim (it stalled past its
+            // lease and another process took the job over and resumes it).
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, claim.Lost);
             T value;
             try
             {
-                var produced = run(new RunContext(store, record, cancellationToken, resumed: earlier is not null));
+                var produced = run(new RunContext(store, record, stop.Token, resumed: earlier is not null));
                 var json = JsonSerializer.Serialize(produced, ConfigHash.JsonOptions);
                 // Hand back what a replay would give, so a result that does not survive JSON shows up on the
                 // first run rather than only when the notebook is re-run.
                 value = JsonSerializer.Deserialize<T>(json, ConfigHash.JsonOptions)!;
                 store.Finish(record.Id, json);
+            }
+            catch (Exception e) when (e is RunTakenOverException
+                                      || (e is OperationCanceledException && claim.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
+            {
+                // This process stalled past its lease and another one took the job over: leave the run to it (its
+                // row is no longer this process's to end) and wait for its result.
+                continue;
             }
             catch (Exception e)
             {
@@ -96,4 +110,14 @@ public static class RunCache
             error.Data["Workbooks.Runs.RecordError"] = recordError.Message;
         }
     }
+}
+
+/// <summary>Thrown instead of waiting (<see cref="RunCache.RunOrReplay{T}"/> with deferIfHeld) when another live
+/// process holds the claim on the job.</summary>
+public sealed class JobHeldException(string name, string configHash, string host, int pid)
+    : Exception($"Job '{name}' is being computed by process {pid} on {host}.")
+{
+    public string ConfigHash { get; } = configHash;
+    public string Host { get; } = host;
+    public int Pid { get; } = pid;
 }

@@ -1,26 +1,28 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Workbooks.IO;
 using Workbooks.Torch;
 
 namespace Workbooks.Runs;
 
 /// <summary>
-/// Runs, their configs, results and metrics in an embedded SQLite database (<c>runs.db</c>), with each
-/// run's artifacts in <c>artifacts/&lt;runId&gt;/</c> beside it. Safe to use from several threads and
-/// processes at once: every call opens its own (pooled) connection and keeps its transaction short,
-/// the database runs in WAL mode, and busy writers wait and retry. Opening it marks interrupted the runs
-/// whose process is gone and removes what killed writers left half-written (<see cref="WriterTemps"/>).
+/// Runs, their configs, results and metrics in a database, with each run's artifacts in
+/// <c>artifacts/&lt;runId&gt;/</c>. The database is an embedded SQLite file (<c>runs.db</c> in the store's
+/// folder) by default, or a PostgreSQL server (<see cref="PostgresBackend"/>) that workers on several
+/// machines share, with the artifacts in a folder they can all reach. Safe to use from several threads and
+/// processes at once: every call opens its own (pooled) connection and keeps its transaction short, and
+/// transient conflicts (a busy SQLite file, a PostgreSQL serialization failure) are retried. Opening it marks interrupted the runs whose process is gone and removes what killed writers left
+/// half-written (<see cref="WriterTemps"/>). What differs between databases lives in a
+/// <see cref="StoreBackend"/>; the store's logic and SQL are shared.
 /// </summary>
 public sealed class RunStore : IDisposable
 {
     const string DatabaseFile = "runs.db", ArtifactsFolder = "artifacts";
-    const int SqliteCorrupt = 11, SqliteNotADatabase = 26, SqliteForeignKeyFailed = 787;
     const string Columns = "id, experiment, name, config_json, config_hash, seed, status, started_at, ended_at, " +
                            "device, library_version, error, result_json, host, pid";
     static readonly TimeSpan BusyBudget = TimeSpan.FromSeconds(60);
 
-    readonly string connectionString;
+    readonly StoreBackend backend;
 
     /// <summary>How long a claim or a claimed run stays alive without a heartbeat. A process that stops
     /// renewing it for longer (killed on another host, hung) is taken to be gone.</summary>
@@ -37,74 +39,116 @@ public sealed class RunStore : IDisposable
     /// <summary>How often a process waiting for another's claim on the same job looks again.</summary>
     public TimeSpan ClaimPollInterval { get; set; } = TimeSpan.FromSeconds(0.5);
 
-    /// <summary>The store's folder, holding runs.db and artifacts/.</summary>
+    /// <summary>The store's folder: for SQLite the one holding runs.db and artifacts/; for PostgreSQL the
+    /// artifacts folder.</summary>
     public string Root { get; }
-    public string DatabasePath { get; }
+
+    /// <summary>Where the runs' artifact folders go.</summary>
+    public string ArtifactsRoot { get; }
+
+    /// <summary>Names the database in messages: the SQLite file's path, or <c>postgres://user@host:port/db</c>
+    /// (never a password).</summary>
+    public string Location => backend.Location;
+
+    /// <summary>The same as <see cref="Location"/>: the SQLite file's path for an embedded store.</summary>
+    public string DatabasePath => backend.Location;
+
+    /// <summary>True when the store lives on a PostgreSQL server.</summary>
+    public bool IsServer => backend is PostgresBackend;
 
     /// <summary>The code version that goes into config hashes and run records: by default the library's
     /// version, so a new library release never replays results an older one computed.</summary>
     public string CodeVersion { get; set; } = TorchRuntime.LibraryVersion;
 
+    /// <summary>The store named by WORKBOOKS_STORE (a folder, a postgres:// URL or a connection string), else
+    /// <see cref="DefaultDirectory"/>.</summary>
+    public static string DefaultLocation =>
+        Environment.GetEnvironmentVariable("WORKBOOKS_STORE") is { Length: > 0 } store ? store : DefaultDirectory;
+
+    /// <summary>True when <paramref name="location"/> names a PostgreSQL store (a postgres:// URL or a Host=...
+    /// connection string) rather than a folder.</summary>
+    public static bool NamesServer(string location) => PostgresBackend.Names(location);
+
     /// <summary>The folder named by the WORKBOOKS_RUNS environment variable, else ./runs.</summary>
     public static string DefaultDirectory =>
         Path.GetFullPath(Environment.GetEnvironmentVariable("WORKBOOKS_RUNS") is { Length: > 0 } dir ? dir : "runs");
 
-    RunStore(string root)
+    RunStore(string root, string artifactsRoot, StoreBackend backend)
     {
         Root = root;
-        DatabasePath = Path.Combine(root, DatabaseFile);
-        connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = DatabasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            ForeignKeys = true,
-            DefaultTimeout = 30, // seconds a statement keeps retrying while another connection holds the lock
-        }.ToString();
+        ArtifactsRoot = artifactsRoot;
+        this.backend = backend;
     }
 
-    /// <summary>Opens the store in <paramref name="directory"/>, creating it and its schema when missing.</summary>
-    public static RunStore Open(string directory)
+    /// <summary>
+    /// Opens a store, creating its schema when missing. <paramref name="location"/> is a folder (SQLite), a
+    /// <c>postgres://USER@HOST:PORT/DB</c> URL or an Npgsql connection string. <paramref name="artifacts"/>
+    /// is where run folders go (else WORKBOOKS_ARTIFACTS, else, for SQLite, the store folder's artifacts/); a
+    /// PostgreSQL store needs one, a folder every worker can reach. A store that cannot be opened (no
+    /// server, refused credentials, a schema newer than this library) is an error naming it, and leaves
+    /// nothing written.
+    /// </summary>
+    public static RunStore Open(string location, string? artifacts = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        var root = Path.GetFullPath(directory);
-        Directory.CreateDirectory(Path.Combine(root, ArtifactsFolder));
-        var store = new RunStore(root);
-        try
+        ArgumentException.ThrowIfNullOrEmpty(location);
+        artifacts ??= Environment.GetEnvironmentVariable("WORKBOOKS_ARTIFACTS") is { Length: > 0 } env ? env : null;
+        if (PostgresBackend.Names(location))
         {
-            SqliteRetry.Run(() =>
-            {
-                using var connection = store.Connect();
-                // WAL lets readers run beside one writer; the mode is stored in the file, so this is done once.
-                using (var wal = connection.CreateCommand())
-                {
-                    wal.CommandText = "PRAGMA journal_mode = WAL";
-                    wal.ExecuteNonQuery();
-                }
-                Schema.Migrate(connection, store.DatabasePath);
-                return 0;
-            }, BusyBudget);
-            store.RecoverStale();
-            // The store, artifacts/, each run's folder and its checkpoints/: where atomic writers put temporaries.
-            WriterTemps.SweepTree(root, depth: 3);
+            var server = PostgresBackend.Parse(location);
+            if (artifacts is null)
+                throw new ArgumentException(
+                    $"The run store {server.Location} needs an artifacts folder that every worker can reach: pass --artifacts PATH or set WORKBOOKS_ARTIFACTS.");
+            var shared = Path.GetFullPath(artifacts);
+            var store = new RunStore(shared, shared, server);
+            store.Initialize();
+            Directory.CreateDirectory(shared);
+            // artifacts/, each run's folder and its checkpoints/ (only this host's dead writers are removed).
+            WriterTemps.SweepTree(shared, depth: 2);
             return store;
         }
-        catch (SqliteException e)
+        var root = Path.GetFullPath(location);
+        var artifactsRoot = artifacts is null ? Path.Combine(root, ArtifactsFolder) : Path.GetFullPath(artifacts);
+        Directory.CreateDirectory(root);
+        Directory.CreateDirectory(artifactsRoot);
+        var local = new RunStore(root, artifactsRoot, new SqliteBackend(Path.Combine(root, DatabaseFile)));
+        local.Initialize();
+        // The store, artifacts/, each run's folder and its checkpoints/: where atomic writers put temporaries.
+        WriterTemps.SweepTree(root, depth: 3);
+        if (artifacts is not null) WriterTemps.SweepTree(artifactsRoot, depth: 2);
+        return local;
+    }
+
+    // Migrates the schema and recovers what dead processes left running; on failure, closes the backend and
+    // throws the backend's explanation (naming the store) when it has one.
+    void Initialize()
+    {
+        try
         {
-            store.Dispose();
-            if (e.SqliteErrorCode is SqliteNotADatabase or SqliteCorrupt)
-                throw new InvalidDataException($"{store.DatabasePath} is not a valid run store database: {e.Message}", e);
-            throw new IOException($"Cannot open the run store database {store.DatabasePath}: {e.Message}", e);
+            Retry(() =>
+            {
+                using var connection = backend.Connect();
+                backend.Prepare(connection);
+                Schema.Migrate(connection, backend);
+                return 0;
+            });
+            RecoverStale();
         }
-        catch
+        catch (Exception e)
         {
-            store.Dispose();
+            backend.Dispose();
+            if (backend.ExplainOpenFailure(e) is { } explained) throw explained;
             throw;
         }
     }
 
     /// <summary>Records a new run as running and returns it.</summary>
-    public RunRecord Begin(string experiment, string name, object? config, long seed, string device)
+    public RunRecord Begin(string experiment, string name, object? config, long seed, string device) =>
+        Begin(experiment, name, config, seed, device, heartbeat: false);
+
+    /// <summary>With <paramref name="heartbeat"/>, the run starts with a heartbeat (a claimed run, whose claim
+    /// renews it): were its process to die before the first renewal, on any host, the run still goes silent
+    /// and is recovered, rather than staying running forever.</summary>
+    internal RunRecord Begin(string experiment, string name, object? config, long seed, string device, bool heartbeat)
     {
         ArgumentException.ThrowIfNullOrEmpty(experiment);
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -113,11 +157,12 @@ public sealed class RunStore : IDisposable
             ConfigHash.Of(config, seed, CodeVersion), seed, RunStatus.Running, DateTime.UtcNow, null, device,
             CodeVersion, null, null, Environment.MachineName, Environment.ProcessId);
         Write((c, tx) => Execute(c, tx,
-            $"INSERT INTO runs ({Columns}) VALUES ($id, $experiment, $name, $config, $hash, $seed, $status, $started, NULL, " +
-            "$device, $version, NULL, NULL, $host, $pid)",
-            ("$id", run.Id), ("$experiment", experiment), ("$name", name), ("$config", run.ConfigJson),
-            ("$hash", run.ConfigHash), ("$seed", seed), ("$status", run.Status.ToText()), ("$started", Timestamp(run.StartedAt)),
-            ("$device", device), ("$version", CodeVersion), ("$host", run.Host), ("$pid", (long)run.Pid)));
+            $"INSERT INTO runs ({Columns}, heartbeat_at) VALUES (@id, @experiment, @name, @config, @hash, @seed, @status, @started, NULL, " +
+            "@device, @version, NULL, NULL, @host, @pid, @heartbeat)",
+            ("@id", run.Id), ("@experiment", experiment), ("@name", name), ("@config", run.ConfigJson),
+            ("@hash", run.ConfigHash), ("@seed", seed), ("@status", run.Status.ToText()), ("@started", Timestamp(run.StartedAt)),
+            ("@device", device), ("@version", CodeVersion), ("@host", run.Host), ("@pid", (long)run.Pid),
+            ("@heartbeat", heartbeat ? Timestamp(run.StartedAt) : null)));
         return run;
     }
 
@@ -136,20 +181,20 @@ public sealed class RunStore : IDisposable
             Write((c, tx) =>
             {
                 using var insert = Command(c, tx,
-                    "INSERT INTO metrics (run_id, step, tokens, name, value) VALUES ($run, $step, $tokens, $name, $value)",
-                    ("$run", runId), ("$step", 0L), ("$tokens", 0L), ("$name", ""), ("$value", null));
+                    "INSERT INTO metrics (run_id, step, tokens, name, value) VALUES (@run, @step, @tokens, @name, @value)",
+                    ("@run", runId), ("@step", 0L), ("@tokens", 0L), ("@name", ""), ("@value", null));
                 foreach (var p in batch)
                 {
-                    insert.Parameters["$step"].Value = p.Step;
-                    insert.Parameters["$tokens"].Value = p.Tokens;
-                    insert.Parameters["$name"].Value = p.Name;
+                    insert.Parameters["@step"].Value = p.Step;
+                    insert.Parameters["@tokens"].Value = p.Tokens;
+                    insert.Parameters["@name"].Value = p.Name;
                     // SQLite cannot store NaN; NULL stands for it and reads back as NaN.
-                    insert.Parameters["$value"].Value = double.IsNaN(p.Value) ? DBNull.Value : p.Value;
+                    insert.Parameters["@value"].Value = double.IsNaN(p.Value) ? DBNull.Value : p.Value;
                     insert.ExecuteNonQuery();
                 }
             });
         }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteForeignKeyFailed)
+        catch (Exception e) when (backend.IsForeignKeyViolation(e))
         {
             throw new KeyNotFoundException($"Cannot log metrics: no run {runId} in {DatabasePath}.", e);
         }
@@ -163,28 +208,28 @@ public sealed class RunStore : IDisposable
     public void Cancel(string runId) => End(runId, RunStatus.Cancelled, null, null);
 
     public RunRecord? Get(string runId) =>
-        Read(c => ReadRuns(Command(c, null, $"SELECT {Columns} FROM runs WHERE id = $id", ("$id", runId))).FirstOrDefault());
+        Read(c => ReadRuns(Command(c, null, $"SELECT {Columns} FROM runs WHERE id = @id", ("@id", runId))).FirstOrDefault());
 
     /// <summary>The latest finished run with this config hash. Running, failed and cancelled runs never count.</summary>
     public RunRecord? FindFinished(string configHash) =>
         Read(c => ReadRuns(Command(c, null,
-            $"SELECT {Columns} FROM runs WHERE config_hash = $hash AND status = 'finished' ORDER BY ended_at DESC",
-            ("$hash", configHash))).FirstOrDefault());
+            $"SELECT {Columns} FROM runs WHERE config_hash = @hash AND status = 'finished' ORDER BY ended_at DESC",
+            ("@hash", configHash))).FirstOrDefault());
 
     /// <summary>All runs (of one experiment, if given) in start order, including ones left running by a
     /// process that died.</summary>
     public IReadOnlyList<RunRecord> List(string? experiment = null) =>
         Read(c => ReadRuns(experiment is null
             ? Command(c, null, $"SELECT {Columns} FROM runs ORDER BY started_at, id")
-            : Command(c, null, $"SELECT {Columns} FROM runs WHERE experiment = $e ORDER BY started_at, id", ("$e", experiment))));
+            : Command(c, null, $"SELECT {Columns} FROM runs WHERE experiment = @e ORDER BY started_at, id", ("@e", experiment))));
 
     /// <summary>A run's metrics (one of them, if named) ordered by name, then step.</summary>
     public IReadOnlyList<MetricPoint> Metrics(string runId, string? name = null) => Read(c =>
     {
         using var query = name is null
-            ? Command(c, null, "SELECT step, tokens, name, value FROM metrics WHERE run_id = $run ORDER BY name, step", ("$run", runId))
-            : Command(c, null, "SELECT step, tokens, name, value FROM metrics WHERE run_id = $run AND name = $name ORDER BY step",
-                ("$run", runId), ("$name", name));
+            ? Command(c, null, "SELECT step, tokens, name, value FROM metrics WHERE run_id = @run ORDER BY name, step", ("@run", runId))
+            : Command(c, null, "SELECT step, tokens, name, value FROM metrics WHERE run_id = @run AND name = @name ORDER BY step",
+                ("@run", runId), ("@name", name));
         using var reader = query.ExecuteReader();
         var points = new List<MetricPoint>();
         while (reader.Read())
@@ -199,7 +244,7 @@ public sealed class RunStore : IDisposable
     {
         if (!Guid.TryParse(runId, out _))
             throw new ArgumentException($"'{runId}' is not a run id (a UUID).", nameof(runId));
-        var path = Path.Combine(Root, ArtifactsFolder, runId);
+        var path = Path.Combine(ArtifactsRoot, runId);
         Directory.CreateDirectory(path);
         return path;
     }
@@ -209,12 +254,12 @@ public sealed class RunStore : IDisposable
     {
         var existed = Write((c, tx) =>
         {
-            Execute(c, tx, "DELETE FROM metrics WHERE run_id = $id", ("$id", runId));
-            return Execute(c, tx, "DELETE FROM runs WHERE id = $id", ("$id", runId)) > 0;
+            Execute(c, tx, "DELETE FROM metrics WHERE run_id = @id", ("@id", runId));
+            return Execute(c, tx, "DELETE FROM runs WHERE id = @id", ("@id", runId)) > 0;
         });
         if (Guid.TryParse(runId, out _))
         {
-            var artifacts = Path.Combine(Root, ArtifactsFolder, runId);
+            var artifacts = Path.Combine(ArtifactsRoot, runId);
             if (Directory.Exists(artifacts)) Directory.Delete(artifacts, recursive: true);
         }
         return existed;
@@ -242,15 +287,15 @@ public sealed class RunStore : IDisposable
                 ? $"Process {run.Pid} on {host} ended without finishing the run."
                 : $"Process {run.Pid} on {run.Host} stopped renewing the run (last heartbeat {heartbeat}).";
             var changed = Write((c, tx) => Execute(c, tx,
-                "UPDATE runs SET status = 'interrupted', ended_at = $ended, error = $error WHERE id = $id AND status = 'running' " +
-                "AND pid = $pid AND host = $host",
-                ("$ended", Timestamp(DateTime.UtcNow)), ("$error", why), ("$id", run.Id), ("$pid", (long)run.Pid), ("$host", run.Host)));
+                "UPDATE runs SET status = 'interrupted', ended_at = @ended, error = @error WHERE id = @id AND status = 'running' " +
+                "AND pid = @pid AND host = @host",
+                ("@ended", Timestamp(DateTime.UtcNow)), ("@error", why), ("@id", run.Id), ("@pid", (long)run.Pid), ("@host", run.Host)));
             if (changed == 1) recovered.Add(run.Id); // else it ended, or was resumed by a live process, meanwhile
         }
         foreach (var claim in Read(c => ReadClaims(Command(c, null, "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims"))))
             if (Abandoned(claim))
-                Write((c, tx) => Execute(c, tx, "DELETE FROM claims WHERE config_hash = $hash AND owner_token = $token",
-                    ("$hash", claim.Hash), ("$token", claim.Token)));
+                Write((c, tx) => Execute(c, tx, "DELETE FROM claims WHERE config_hash = @hash AND owner_token = @token",
+                    ("@hash", claim.Hash), ("@token", claim.Token)));
         return recovered;
     }
 
@@ -266,18 +311,18 @@ public sealed class RunStore : IDisposable
         var won = Write((c, tx) =>
         {
             var held = ReadClaims(Command(c, tx,
-                "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = $hash",
-                ("$hash", configHash))).FirstOrDefault();
+                "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = @hash",
+                ("@hash", configHash))).FirstOrDefault();
             if (held is not null && Abandoned(held))
-                Execute(c, tx, "DELETE FROM claims WHERE config_hash = $hash AND owner_token = $token",
-                    ("$hash", configHash), ("$token", held.Token));
+                Execute(c, tx, "DELETE FROM claims WHERE config_hash = @hash AND owner_token = @token",
+                    ("@hash", configHash), ("@token", held.Token));
             var now = DateTime.UtcNow;
             // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a second claimant inserts nothing and learns it lost.
             return Execute(c, tx,
                 "INSERT INTO claims (config_hash, run_id, owner_host, owner_pid, owner_token, claimed_at, heartbeat_at, expires_at) " +
-                "VALUES ($hash, NULL, $host, $pid, $token, $now, $now, $expires) ON CONFLICT (config_hash) DO NOTHING",
-                ("$hash", configHash), ("$host", Environment.MachineName), ("$pid", (long)Environment.ProcessId),
-                ("$token", token), ("$now", Timestamp(now)), ("$expires", Timestamp(now + Lease))) == 1;
+                "VALUES (@hash, NULL, @host, @pid, @token, @now, @now, @expires) ON CONFLICT (config_hash) DO NOTHING",
+                ("@hash", configHash), ("@host", Environment.MachineName), ("@pid", (long)Environment.ProcessId),
+                ("@token", token), ("@now", Timestamp(now)), ("@expires", Timestamp(now + Lease))) == 1;
         });
         return won ? new JobClaim(this, configHash, token) : null;
     }
@@ -285,8 +330,21 @@ public sealed class RunStore : IDisposable
     /// <summary>Who holds the claim on a job now (host, pid), or null when nobody does.</summary>
     public (string Host, int Pid)? ClaimOwner(string configHash) =>
         Read(c => ReadClaims(Command(c, null,
-            "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = $hash",
-            ("$hash", configHash))).Select(x => ((string, int)?)(x.Host, x.Pid)).FirstOrDefault());
+            "SELECT config_hash, owner_host, owner_pid, owner_token, expires_at FROM claims WHERE config_hash = @hash",
+            ("@hash", configHash))).Select(x => ((string, int)?)(x.Host, x.Pid)).FirstOrDefault());
+
+    /// <summary>Every claim held now: which job, which run it computes, who holds it and when it last renewed it.</summary>
+    public IReadOnlyList<ClaimInfo> Claims() => Read(c =>
+    {
+        using var query = Command(c, null,
+            "SELECT config_hash, run_id, owner_host, owner_pid, claimed_at, heartbeat_at, expires_at FROM claims ORDER BY claimed_at, config_hash");
+        using var r = query.ExecuteReader();
+        var claims = new List<ClaimInfo>();
+        while (r.Read())
+            claims.Add(new ClaimInfo(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), (int)r.GetInt64(3),
+                ParseTimestamp(r.GetString(4)), ParseTimestamp(r.GetString(5)), ParseTimestamp(r.GetString(6))));
+        return claims;
+    });
 
     /// <summary>Renews a claim's lease and its run's heartbeat; false when the claim is no longer this owner's.</summary>
     internal bool Renew(string configHash, string token, string? runId)
@@ -295,18 +353,18 @@ public sealed class RunStore : IDisposable
         return Write((c, tx) =>
         {
             var mine = Execute(c, tx,
-                "UPDATE claims SET heartbeat_at = $now, expires_at = $expires, run_id = $run WHERE config_hash = $hash AND owner_token = $token",
-                ("$now", Timestamp(now)), ("$expires", Timestamp(now + Lease)), ("$run", runId), ("$hash", configHash), ("$token", token)) == 1;
+                "UPDATE claims SET heartbeat_at = @now, expires_at = @expires, run_id = @run WHERE config_hash = @hash AND owner_token = @token",
+                ("@now", Timestamp(now)), ("@expires", Timestamp(now + Lease)), ("@run", runId), ("@hash", configHash), ("@token", token)) == 1;
             if (mine && runId is not null)
-                Execute(c, tx, "UPDATE runs SET heartbeat_at = $now WHERE id = $id AND status = 'running'",
-                    ("$now", Timestamp(now)), ("$id", runId));
+                Execute(c, tx, "UPDATE runs SET heartbeat_at = @now WHERE id = @id AND status = 'running'",
+                    ("@now", Timestamp(now)), ("@id", runId));
             return mine;
         });
     }
 
     internal void Release(string configHash, string token) =>
-        Write((c, tx) => Execute(c, tx, "DELETE FROM claims WHERE config_hash = $hash AND owner_token = $token",
-            ("$hash", configHash), ("$token", token)));
+        Write((c, tx) => Execute(c, tx, "DELETE FROM claims WHERE config_hash = @hash AND owner_token = @token",
+            ("@hash", configHash), ("@token", token)));
 
     /// <summary>The newest run of this job that was interrupted (see <see cref="RecoverStale"/>, called first) or
     /// cancelled: the one to resume. Ask while holding the job's claim, so that no other process resumes it too.</summary>
@@ -314,17 +372,17 @@ public sealed class RunStore : IDisposable
     {
         RecoverStale(); // the claim may just have been taken over from an owner that died since the store was opened
         return Read(c => ReadRuns(Command(c, null,
-            $"SELECT {Columns} FROM runs WHERE config_hash = $hash AND status IN ('interrupted', 'cancelled') " +
-            "ORDER BY started_at DESC, id", ("$hash", configHash))).FirstOrDefault());
+            $"SELECT {Columns} FROM runs WHERE config_hash = @hash AND status IN ('interrupted', 'cancelled') " +
+            "ORDER BY started_at DESC, id", ("@hash", configHash))).FirstOrDefault());
     }
 
     /// <summary>Marks an interrupted or cancelled run running again, now owned by this process.</summary>
     public RunRecord Reopen(string runId)
     {
         var changed = Write((c, tx) => Execute(c, tx,
-            "UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, host = $host, pid = $pid, heartbeat_at = $now " +
-            "WHERE id = $id AND status IN ('interrupted', 'cancelled')",
-            ("$host", Environment.MachineName), ("$pid", (long)Environment.ProcessId), ("$now", Timestamp(DateTime.UtcNow)), ("$id", runId)));
+            "UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, host = @host, pid = @pid, heartbeat_at = @now " +
+            "WHERE id = @id AND status IN ('interrupted', 'cancelled')",
+            ("@host", Environment.MachineName), ("@pid", (long)Environment.ProcessId), ("@now", Timestamp(DateTime.UtcNow)), ("@id", runId)));
         if (changed != 1) throw new InvalidOperationException($"Run {runId} cannot be resumed: it is not interrupted or cancelled.");
         return Get(runId)!;
     }
@@ -334,10 +392,10 @@ public sealed class RunStore : IDisposable
     public void DeleteMetrics(string runId, long afterStep, string? namePrefix = null) =>
         Write((c, tx) =>
         {
-            Execute(c, tx, "DELETE FROM metrics WHERE run_id = $id AND step > $step", ("$id", runId), ("$step", afterStep));
+            Execute(c, tx, "DELETE FROM metrics WHERE run_id = @id AND step > @step", ("@id", runId), ("@step", afterStep));
             if (namePrefix is not null)
-                Execute(c, tx, "DELETE FROM metrics WHERE run_id = $id AND substr(name, 1, $n) = $prefix",
-                    ("$id", runId), ("$n", (long)namePrefix.Length), ("$prefix", namePrefix));
+                Execute(c, tx, "DELETE FROM metrics WHERE run_id = @id AND substr(name, 1, @n) = @prefix",
+                    ("@id", runId), ("@n", namePrefix.Length), ("@prefix", namePrefix));
         });
 
     sealed record ClaimRow(string Hash, string Host, int Pid, string Token, string ExpiresAt);
@@ -346,7 +404,7 @@ public sealed class RunStore : IDisposable
         (claim.Host == Environment.MachineName && !WriterTemps.IsAlive(claim.Pid))
         || string.CompareOrdinal(claim.ExpiresAt, Timestamp(DateTime.UtcNow)) < 0;
 
-    static List<ClaimRow> ReadClaims(SqliteCommand query)
+    static List<ClaimRow> ReadClaims(DbCommand query)
     {
         using (query)
         using (var r = query.ExecuteReader())
@@ -360,85 +418,76 @@ public sealed class RunStore : IDisposable
     /// <summary>Closes the pooled connections to this store's database (so its files can be moved or deleted).</summary>
     public void Dispose()
     {
-        using var connection = new SqliteConnection(connectionString);
-        SqliteConnection.ClearPool(connection);
+        backend.Dispose();
     }
 
+    // Only the run's owner (the host and process recorded on it) ends it: a process that lost its claim while it
+    // was still alive (frozen past its lease) must not finish, fail or cancel the run another worker took over.
     void End(string runId, RunStatus status, string? error, string? resultJson)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         Write((c, tx) =>
         {
             var changed = Execute(c, tx,
-                "UPDATE runs SET status = $status, ended_at = $ended, error = $error, result_json = $result " +
-                "WHERE id = $id AND status = 'running'",
-                ("$status", status.ToText()), ("$ended", Timestamp(DateTime.UtcNow)), ("$error", error),
-                ("$result", resultJson), ("$id", runId));
+                "UPDATE runs SET status = @status, ended_at = @ended, error = @error, result_json = @result " +
+                "WHERE id = @id AND status = 'running' AND host = @host AND pid = @pid",
+                ("@status", status.ToText()), ("@ended", Timestamp(DateTime.UtcNow)), ("@error", error),
+                ("@result", resultJson), ("@id", runId), ("@host", Environment.MachineName), ("@pid", (long)Environment.ProcessId));
             if (changed == 1) return;
-            using var read = Command(c, tx, "SELECT status FROM runs WHERE id = $id", ("$id", runId));
-            var current = read.ExecuteScalar() as string;
-            throw current is null
-                ? new KeyNotFoundException($"No run {runId} in {DatabasePath}.")
-                : new InvalidOperationException($"Run {runId} is already {current}; only a running run can be marked {status.ToText()}.");
+            var current = ReadRuns(Command(c, tx, $"SELECT {Columns} FROM runs WHERE id = @id", ("@id", runId))).FirstOrDefault();
+            throw current switch
+            {
+                null => new KeyNotFoundException($"No run {runId} in {Location}."),
+                _ when current.Host != Environment.MachineName || current.Pid != Environment.ProcessId =>
+                    new RunTakenOverException(runId, current.Host, current.Pid),
+                _ => new InvalidOperationException($"Run {runId} is already {current.Status.ToText()}; only a running run can be marked {status.ToText()}."),
+            };
         });
     }
 
-    SqliteConnection Connect()
-    {
-        var connection = new SqliteConnection(connectionString);
-        try
-        {
-            connection.Open();
-            using var pragmas = connection.CreateCommand();
-            // NORMAL is crash-safe in WAL mode (a power cut may lose the last commits, never corrupt).
-            pragmas.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL";
-            pragmas.ExecuteNonQuery();
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    T Retry<T>(Func<T> work) => StoreRetry.Run(work, backend.IsTransient, BusyBudget);
 
-    T Read<T>(Func<SqliteConnection, T> query) => SqliteRetry.Run(() =>
+    T Read<T>(Func<DbConnection, T> query) => Retry(() =>
     {
-        using var connection = Connect();
+        using var connection = backend.Connect();
         return query(connection);
-    }, BusyBudget);
+    });
 
-    void Write(Action<SqliteConnection, SqliteTransaction> work) => Write((c, tx) => { work(c, tx); return 0; });
+    void Write(Action<DbConnection, DbTransaction> work) => Write((c, tx) => { work(c, tx); return 0; });
 
-    // BeginTransaction() issues BEGIN IMMEDIATE: the write lock is taken up front, so a transaction never
-    // fails half-way trying to upgrade a read lock.
-    T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work) => SqliteRetry.Run(() =>
+    T Write<T>(Func<DbConnection, DbTransaction, T> work) => Retry(() =>
     {
-        using var connection = Connect();
-        using var tx = connection.BeginTransaction();
+        using var connection = backend.Connect();
+        using var tx = backend.BeginWrite(connection);
         var result = work(connection, tx);
         tx.Commit();
         return result;
-    }, BusyBudget);
+    });
 
-    static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql,
+    static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql,
         params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = tx;
         command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
         return command;
     }
 
-    static int Execute(SqliteConnection connection, SqliteTransaction tx, string sql,
+    static int Execute(DbConnection connection, DbTransaction tx, string sql,
         params (string Name, object? Value)[] parameters)
     {
         using var command = Command(connection, tx, sql, parameters);
         return command.ExecuteNonQuery();
     }
 
-    static List<RunRecord> ReadRuns(SqliteCommand query)
+    static List<RunRecord> ReadRuns(DbCommand query)
     {
         using (query)
         using (var r = query.ExecuteReader())
@@ -449,7 +498,7 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    static List<(RunRecord Run, string? Heartbeat)> ReadRunsWithHeartbeat(SqliteCommand query)
+    static List<(RunRecord Run, string? Heartbeat)> ReadRunsWithHeartbeat(DbCommand query)
     {
         using (query)
         using (var r = query.ExecuteReader())
@@ -460,7 +509,7 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    static RunRecord ReadRun(SqliteDataReader r) =>
+    static RunRecord ReadRun(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
             r.GetInt64(5), RunStatusText.Parse(r.GetString(6)), ParseTimestamp(r.GetString(7)),
             r.IsDBNull(8) ? null : ParseTimestamp(r.GetString(8)), r.GetString(9), r.GetString(10),
@@ -472,4 +521,19 @@ public sealed class RunStore : IDisposable
 
     static DateTime ParseTimestamp(string text) =>
         DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+}
+
+/// <summary>A claim on a job (<see cref="RunStore.Claims"/>): its config hash, the run it computes (once started), the
+/// owner's host and pid, and its times (UTC).</summary>
+public sealed record ClaimInfo(string ConfigHash, string? RunId, string Host, int Pid, DateTime ClaimedAt, DateTime HeartbeatAt, DateTime ExpiresAt)
+{
+    public TimeSpan HeartbeatAge(DateTime nowUtc) => nowUtc - HeartbeatAt;
+}
+
+/// <summary>A run this process began or resumed is now another process's (it took the job over after this one's
+/// lease ran out): this process must leave it alone.</summary>
+public sealed class RunTakenOverException(string runId, string host, int pid)
+    : InvalidOperationException($"Run {runId} was taken over by process {pid} on {host}; this process no longer owns it.")
+{
+    public string RunId { get; } = runId;
 }

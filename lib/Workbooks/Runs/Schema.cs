@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Workbooks.Runs;
 
@@ -68,17 +68,18 @@ internal static class Schema
 
     /// <summary>Brings the database up to <see cref="CurrentVersion"/> in one transaction, so two processes
     /// opening a new store at once cannot both migrate it.</summary>
-    public static void Migrate(SqliteConnection connection, string databasePath)
+    public static void Migrate(DbConnection connection, StoreBackend backend)
     {
-        using var tx = connection.BeginTransaction();
+        using var tx = backend.BeginWrite(connection);
+        backend.LockForMigration(connection, tx);
         Execute(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)");
         using var read = connection.CreateCommand();
         read.Transaction = tx;
         read.CommandText = "SELECT MAX(version) FROM schema_version";
-        var version = read.ExecuteScalar() is long v ? (int)v : 0;
+        var version = read.ExecuteScalar() is { } v and not DBNull ? Convert.ToInt32(v) : 0;
         if (version > CurrentVersion)
             throw new InvalidOperationException(
-                $"{databasePath} has run store schema version {version}, newer than this library understands ({CurrentVersion}). Update Workbooks to open it.");
+                $"{backend.Location} has run store schema version {version}, newer than this library understands ({CurrentVersion}). Update Workbooks to open it.");
         if (version == CurrentVersion) { tx.Commit(); return; }
         for (var i = version; i < CurrentVersion; i++)
             foreach (var sql in Migrations[i]) Execute(connection, tx, sql);
@@ -87,7 +88,7 @@ internal static class Schema
         tx.Commit();
     }
 
-    static void Execute(SqliteConnection connection, SqliteTransaction tx, string sql)
+    static void Execute(DbConnection connection, DbTransaction tx, string sql)
     {
         using var command = connection.CreateCommand();
         command.Transaction = tx;

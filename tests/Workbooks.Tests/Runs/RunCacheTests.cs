@@ -2,8 +2,11 @@ using Workbooks.Runs;
 
 namespace Workbooks.Tests.Runs;
 
-public class RunCacheTests
+/// <summary>Caching, claims and resumption over the store, the same on every backend (subclasses below).</summary>
+public abstract class RunCacheTests
 {
+    protected abstract ITestStore NewStore();
+
     record Config(int Layers, double Lr);
     record Result(double FinalLoss, List<double> Curve);
 
@@ -16,11 +19,11 @@ public class RunCacheTests
         return new Result(1.0, [3.0, 2.0, 1.0]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_finished_run_is_replayed_without_running_again()
     {
-        using var dir = new TempDirectory();
-        using var store = RunStore.Open(dir.Path);
+        using var db = NewStore();
+        using var store = db.Open();
         var calls = 0;
 
         var first = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls));
@@ -39,11 +42,11 @@ public class RunCacheTests
         Assert.Equal(1, calls);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Another_seed_config_or_code_version_runs_again()
     {
-        using var dir = new TempDirectory();
-        using var store = RunStore.Open(dir.Path);
+        using var db = NewStore();
+        using var store = db.Open();
         var calls = 0;
         store.GetOrRun("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls));
         store.GetOrRun("e", "tiny", Tiny, 2, "cpu", ctx => Train(ctx, ref calls));
@@ -57,11 +60,11 @@ public class RunCacheTests
         Assert.Equal(4, calls);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_throwing_run_is_recorded_failed_and_runs_again_next_time()
     {
-        using var dir = new TempDirectory();
-        using var store = RunStore.Open(dir.Path);
+        using var db = NewStore();
+        using var store = db.Open();
         var calls = 0;
 
         var e = Assert.Throws<InvalidOperationException>(() =>
@@ -83,11 +86,11 @@ public class RunCacheTests
         Assert.Equal([RunStatus.Failed, RunStatus.Finished], store.List().Select(r => r.Status));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_cancelled_run_is_recorded_cancelled_and_resumed_next_time()
     {
-        using var dir = new TempDirectory();
-        using var store = RunStore.Open(dir.Path);
+        using var db = NewStore();
+        using var store = db.Open();
         var calls = 0;
         using var cts = new CancellationTokenSource();
 
@@ -118,11 +121,11 @@ public class RunCacheTests
         Assert.Equal([RunStatus.Finished], store.List().Select(r => r.Status));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_second_caller_waits_for_the_claimant_and_replays_its_result()
     {
-        using var dir = new TempDirectory();
-        using var store = RunStore.Open(dir.Path);
+        using var db = NewStore();
+        using var store = db.Open();
         store.ClaimPollInterval = TimeSpan.FromMilliseconds(20);
         using var started = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
@@ -144,34 +147,75 @@ public class RunCacheTests
         Assert.Equal(RunStatus.Finished, Assert.Single(store.List()).Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_waiting_caller_takes_the_job_over_when_the_claimant_dies()
     {
-        using var dir = new TempDirectory();
-        using var store = RunStore.Open(dir.Path);
+        using var db = NewStore();
+        using var store = db.Open();
         store.ClaimPollInterval = TimeSpan.FromMilliseconds(20);
         var claim = store.TryClaim(ConfigHash.Of(Tiny, 1, store.CodeVersion))!;
         var calls = 0;
         var waiting = Task.Run(() => store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls)));
         Assert.False(waiting.Wait(300));
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store.DatabasePath}"))
-        {
-            connection.Open();
-            using var c = connection.CreateCommand();
-            c.CommandText = $"UPDATE claims SET owner_pid = {int.MaxValue}"; // its owner is gone
-            c.ExecuteNonQuery();
-        }
+        db.Sql($"UPDATE claims SET owner_pid = {int.MaxValue}"); // its owner is gone
         Assert.True(waiting.Wait(TimeSpan.FromSeconds(30)));
         Assert.False(waiting.Result.WasCached);
         Assert.Equal(1, calls);
         claim.Dispose();
     }
 
-    [Fact]
+    [SkippableFact]
+    public void A_caller_whose_run_was_taken_over_and_finished_elsewhere_replays_that_result()
+    {
+        using var db = NewStore();
+        using var store = db.Open();
+        var calls = 0;
+        var outcome = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx =>
+        {
+            calls++;
+            // This process stalled past its lease: another worker resumed the run and finished it meanwhile.
+            db.Sql("UPDATE runs SET host = 'elsewhere', pid = 4242, status = 'finished', " +
+                   $"result_json = '{{\"FinalLoss\":7,\"Curve\":[]}}' WHERE id = '{ctx.RunId}'");
+            return new Result(1.0, [3.0]);
+        });
+        Assert.Equal(1, calls);
+        Assert.True(outcome.WasCached);
+        Assert.Equal(7.0, outcome.Value.FinalLoss);
+        var run = Assert.Single(store.List());
+        Assert.Equal((RunStatus.Finished, "elsewhere"), (run.Status, run.Host));
+    }
+
+    [SkippableFact]
+    public void Losing_the_claim_mid_run_stops_the_run_and_replays_the_result_of_the_process_that_took_it_over()
+    {
+        using var db = NewStore();
+        using var store = db.Open();
+        store.HeartbeatInterval = TimeSpan.FromMilliseconds(50);
+        var calls = 0;
+        var outcome = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx =>
+        {
+            calls++;
+            // This process is presumed frozen: another one takes the claim over...
+            db.Sql("UPDATE claims SET owner_host = 'elsewhere', owner_pid = 4242, owner_token = 'theirs'");
+            Assert.True(ctx.CancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(20)), "losing the claim did not stop the run");
+            // ...resumes the run and finishes it.
+            db.Sql("UPDATE runs SET host = 'elsewhere', pid = 4242, status = 'finished', " +
+                   $"result_json = '{{\"FinalLoss\":7,\"Curve\":[]}}' WHERE id = '{ctx.RunId}'");
+            db.Sql("DELETE FROM claims");
+            ctx.CancellationToken.ThrowIfCancellationRequested();
+            return new Result(1.0, [3.0]);
+        });
+        Assert.Equal(1, calls);
+        Assert.True(outcome.WasCached);
+        Assert.Equal(7.0, outcome.Value.FinalLoss);
+        Assert.Equal(RunStatus.Finished, Assert.Single(store.List()).Status);
+    }
+
+    [SkippableFact]
     public void A_run_left_running_is_never_replayed()
     {
-        using var dir = new TempDirectory();
-        using var store = RunStore.Open(dir.Path);
+        using var db = NewStore();
+        using var store = db.Open();
         var crashed = store.Begin("e", "tiny", Tiny, 1, "cpu"); // as if the process died here
         var calls = 0;
         var outcome = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx => Train(ctx, ref calls));
@@ -181,11 +225,11 @@ public class RunCacheTests
         Assert.Equal(RunStatus.Running, store.Get(crashed.Id)!.Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public void The_context_gives_the_run_and_its_artifact_folder()
     {
-        using var dir = new TempDirectory();
-        using var store = RunStore.Open(dir.Path);
+        using var db = NewStore();
+        using var store = db.Open();
         string? seenId = null, file = null;
         var outcome = store.RunOrReplay("e", "tiny", Tiny, 1, "cpu", ctx =>
         {
@@ -198,18 +242,29 @@ public class RunCacheTests
         });
         Assert.Equal(42, outcome.Value);
         Assert.Equal(seenId, outcome.Run.Id);
-        Assert.Equal(Path.Combine(dir.Path, "artifacts", seenId!, "report.txt"), file);
+        Assert.Equal(Path.Combine(store.ArtifactsRoot, seenId!, "report.txt"), file);
         Assert.Equal("ok", File.ReadAllText(file!));
         Assert.Equal(["loss", "lr"], store.Metrics(seenId!).Select(p => p.Name));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_result_that_cannot_be_stored_fails_the_run()
     {
-        using var dir = new TempDirectory();
-        using var store = RunStore.Open(dir.Path);
+        using var db = NewStore();
+        using var store = db.Open();
         Assert.ThrowsAny<NotSupportedException>(() =>
             store.GetOrRun("e", "tiny", Tiny, 1, "cpu", _ => new Func<int>(() => 1)));
         Assert.Equal(RunStatus.Failed, Assert.Single(store.List()).Status);
     }
+}
+
+public sealed class SqliteRunCacheTests : RunCacheTests
+{
+    protected override ITestStore NewStore() => new SqliteTestStore();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresRunCacheTests(PostgresServer server) : RunCacheTests
+{
+    protected override ITestStore NewStore() => TestStores.Postgres(server);
 }

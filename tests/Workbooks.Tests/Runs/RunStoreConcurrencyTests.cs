@@ -9,17 +9,20 @@ public class RunStoreConcurrencyTests
     const int Writers = 4, PointsPerWriter = 200;
 
     [Fact]
-    public void Concurrent_writers_lose_nothing()
+    public void Concurrent_writers_lose_nothing() => WritersLoseNothing(new SqliteTestStore());
+
+    /// <summary>Run by <see cref="PostgresConcurrencyTests"/> on a server.</summary>
+    internal static void WritersLoseNothing(ITestStore db)
     {
-        using var dir = new TempDirectory();
-        RunStore.Open(dir.Path).Dispose();
+        using var _ = db;
+        db.Open().Dispose();
         using var start = new Barrier(Writers);
         var ids = new string[Writers];
 
         // Each writer has its own store object and so its own connections, as separate processes would.
         var threads = Enumerable.Range(0, Writers).Select(w => new Thread(() =>
         {
-            using var store = RunStore.Open(dir.Path);
+            using var store = db.Open();
             start.SignalAndWait();
             var run = store.Begin("concurrency", $"writer-{w}", new { w }, w, "cpu");
             ids[w] = run.Id;
@@ -35,7 +38,7 @@ public class RunStoreConcurrencyTests
         threads.ForEach(t => t.Start());
         threads.ForEach(t => Assert.True(t.Join(TimeSpan.FromMinutes(2)), "a writer did not finish"));
 
-        using var check = RunStore.Open(dir.Path);
+        using var check = db.Open();
         var runs = check.List("concurrency");
         Assert.Equal(Writers, runs.Count);
         Assert.All(runs, r => Assert.Equal(RunStatus.Finished, r.Status));
@@ -76,5 +79,30 @@ public class RunStoreConcurrencyTests
         Assert.Equal(0, shell.ExitCode);
         Assert.Equal(Enumerable.Range(0, PerSide).Select(i => (double)i), store.Metrics(ours.Id).Select(p => p.Value));
         Assert.Equal(Enumerable.Range(0, PerSide).Select(i => (double)i), store.Metrics(theirs.Id).Select(p => p.Value));
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresConcurrencyTests(PostgresServer server)
+{
+    [SkippableFact]
+    public void Concurrent_writers_lose_nothing() => RunStoreConcurrencyTests.WritersLoseNothing(TestStores.Postgres(server));
+
+    [SkippableFact]
+    public void Processes_opening_a_new_database_at_once_migrate_it_once()
+    {
+        using var db = TestStores.Postgres(server);
+        using var start = new Barrier(4);
+        var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        // Separate store objects, each with its own connections, as separate workers starting together would.
+        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            try { db.Open().Dispose(); } catch (Exception e) { errors.Add(e); }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Empty(errors);
+        Assert.Equal(1L, Convert.ToInt64(db.Sql("SELECT COUNT(*) FROM schema_version")));
     }
 }

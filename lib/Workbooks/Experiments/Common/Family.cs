@@ -37,6 +37,14 @@ public abstract record FamilyConfig
     }
 
     /// <summary>
+    /// The part of this grid that one seed trains, as a config of its own, so that workers sharing a run store
+    /// can take the grid seed by seed (<see cref="GridWorker"/>): its jobs must be exactly those this config
+    /// trains for <paramref name="seed"/>. By default the same settings with that one seed; a family whose jobs
+    /// for a seed depend on the other seeds overrides it.
+    /// </summary>
+    public virtual FamilyConfig ForSeed(long seed) => this with { Seeds = [seed] };
+
+    /// <summary>
     /// The one way a family's job gets its trainer settings: steps, schedule, seed, device and threads from here;
     /// the job adds what is its own (evaluation, checkpoints, weight decay) with `with`.
     /// </summary>

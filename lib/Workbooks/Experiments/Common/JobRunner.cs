@@ -23,8 +23,10 @@ public sealed class JobRunner : IDisposable
 
     JobRunner(RunStore store, bool owns) : this(store) => ownsStore = owns;
 
-    /// <summary>A runner over the store in <see cref="RunStore.DefaultDirectory"/> ($WORKBOOKS_RUNS, else ./runs).</summary>
-    public static JobRunner OpenDefault(string? directory = null) => new(RunStore.Open(directory ?? RunStore.DefaultDirectory), true);
+    /// <summary>A runner over the store at <paramref name="location"/>, else <see cref="RunStore.DefaultLocation"/>
+    /// ($WORKBOOKS_STORE: a folder or a postgres:// URL; else $WORKBOOKS_RUNS, else ./runs).</summary>
+    public static JobRunner OpenDefault(string? location = null, string? artifacts = null) =>
+        new(RunStore.Open(location ?? RunStore.DefaultLocation, artifacts), true);
 
     public RunStore Store { get; }
 
@@ -40,6 +42,10 @@ public sealed class JobRunner : IDisposable
 
     /// <summary>Steps between resume checkpoints (0: none by steps). A job's own setting, when set, wins.</summary>
     public int ResumeCheckpointSteps { get; set; }
+
+    /// <summary>When another live process is computing a job: false (the default) waits for it and replays its
+    /// result; true throws <see cref="JobHeldException"/> at once (<see cref="GridWorker"/> moves on and comes back).</summary>
+    public bool DeferHeldJobs { get; set; }
 
     public JobResult Run(TrainingJob job, Func<JobInputs> inputs, CancellationToken cancellation = default)
     {
@@ -63,7 +69,7 @@ public sealed class JobRunner : IDisposable
         var resumeSteps = job.Train.ResumeCheckpointSteps > 0 ? job.Train.ResumeCheckpointSteps : ResumeCheckpointSteps;
         var outcome = Store.RunOrReplay(job.Experiment, job.Name, hashed, job.Train.Seed, device.ToString(),
             ctx => Train(hashed, hashed.Train with { ResumeCheckpointSeconds = resumeSeconds, ResumeCheckpointSteps = resumeSteps },
-                inputs, ctx, cancellation), cancellation);
+                inputs, ctx), cancellation, DeferHeldJobs);
         Log?.Invoke(outcome.WasCached
             ? $"{job.Name}: replayed from the run store (run {outcome.Run.Id[..8]})"
             : $"{job.Name}: trained {outcome.Value.Steps} steps in {outcome.Value.Seconds:F1} s ({outcome.Value.TokensPerSecond:N0} tokens/s)" +
@@ -108,8 +114,10 @@ public sealed class JobRunner : IDisposable
         return new Gpt(config);
     }
 
-    JobResult Train(TrainingJob job, TrainConfig train, Func<JobInputs> inputs, RunContext ctx, CancellationToken cancellation)
+    // ctx.CancellationToken: the caller's token, and also cancelled when this process loses the job's claim.
+    JobResult Train(TrainingJob job, TrainConfig train, Func<JobInputs> inputs, RunContext ctx)
     {
+        var cancellation = ctx.CancellationToken;
         var data = inputs();
         var config = train with { CheckpointDirectory = Path.Combine(ctx.ArtifactDirectory, CheckpointFolder) };
         var resumeFrom = ctx.Resumed ? NewestUsableCheckpoint(config.CheckpointDirectory!) : null;

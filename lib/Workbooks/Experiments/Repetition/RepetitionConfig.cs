@@ -126,6 +126,15 @@ public sealed partial record RepetitionConfig : FamilyConfig
         return arms;
     }
 
+    /// <summary>The first <see cref="SeedsPerOtherSize"/> seeds train every size; the later ones only the reference size.</summary>
+    public override FamilyConfig ForSeed(long seed)
+    {
+        var index = Seeds.ToList().IndexOf(seed);
+        if (index < 0) throw new ArgumentException($"Seed {seed} is not among RepetitionConfig.Seeds.", nameof(seed));
+        var one = this with { Seeds = [seed], SeedsPerOtherSize = 1, ReferenceSize = Reference };
+        return index < SeedsPerOtherSize ? one : one with { Sizes = Sizes.Where(s => s.Name == Reference).ToList() };
+    }
+
     static void Require(bool ok, string name, string problem)
     {
         if (!ok) throw new ArgumentException($"RepetitionConfig.{name} {problem}.", name);

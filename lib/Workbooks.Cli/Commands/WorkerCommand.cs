@@ -1,0 +1,104 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Workbooks.Experiments;
+using Workbooks.Experiments.Common;
+using Workbooks.Experiments.Curriculum;
+using Workbooks.Experiments.Merging;
+using Workbooks.Experiments.Repetition;
+using Workbooks.Experiments.Rewarming;
+
+namespace Workbooks.Cli.Commands;
+
+/// <summary>
+/// One worker of a grid: computes the family's jobs that no other worker holds, over a run store they share
+/// (PostgreSQL for several machines), and exits once every job is finished, printing the verdict.
+/// </summary>
+public sealed class WorkerCommand : Command<WorkerCommand.Settings>
+{
+    public static readonly string[] Families = ["curriculum", "merging", "rewarming", "repetition"];
+
+    public sealed class Settings : StoreSettings
+    {
+        [CommandOption("--family <FAMILY>")]
+        [Description("curriculum, merging, rewarming or repetition.")]
+        public string? Family { get; init; }
+
+        [CommandOption("--profile <PROFILE>")]
+        [Description("smoke, quick or full (default: $WORKBOOKS_PROFILE, else quick).")]
+        public string? Profile { get; init; }
+
+        [CommandOption("--seeds <LIST>")]
+        [Description("Comma-separated seeds, replacing the profile's (e.g. 1,2,3).")]
+        public string? Seeds { get; init; }
+
+        [CommandOption("--lease <SECONDS>")]
+        [Description("How long a job's claim outlives its last heartbeat before another worker takes it over (default 60).")]
+        public string? Lease { get; init; }
+
+        [CommandOption("--checkpoint-steps <N>")]
+        [Description("Also write a resume checkpoint every N steps (the default is every 60 seconds).")]
+        public string? CheckpointSteps { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellation)
+    {
+        var family = s.Family?.Trim().ToLowerInvariant()
+            ?? throw new CliException($"--family: required, one of {string.Join(", ", Families)}.");
+        if (!Families.Contains(family)) throw new CliException($"--family: '{s.Family}' is not one of {string.Join(", ", Families)}.");
+        // The families read their profile from the environment, like the notebooks.
+        if (s.Profile is not null)
+            Environment.SetEnvironmentVariable(Experiments.Profile.EnvironmentVariable, Experiments.Profile.Parse(s.Profile, "--profile").Name);
+        IReadOnlyList<long>? seeds = s.Seeds is null ? null : s.Seeds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => long.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
+                : throw new CliException($"--seeds: '{t}' is not a whole number.")).ToList();
+        if (seeds is { Count: 0 }) throw new CliException("--seeds: give at least one seed.");
+        double lease = 60;
+        if (s.Lease is not null && (!double.TryParse(s.Lease, NumberStyles.Float, CultureInfo.InvariantCulture, out lease) || lease <= 0))
+            throw new CliException($"--lease: '{s.Lease}' is not a positive number of seconds.");
+        var steps = 0;
+        if (s.CheckpointSteps is not null && (!int.TryParse(s.CheckpointSteps, NumberStyles.Integer, CultureInfo.InvariantCulture, out steps) || steps < 0))
+            throw new CliException($"--checkpoint-steps: '{s.CheckpointSteps}' is not a whole number >= 0.");
+
+        var store = s.OpenStore();
+        store.Lease = TimeSpan.FromSeconds(lease);
+        using var runner = new JobRunner(store) { ResumeCheckpointSteps = steps };
+        runner.Log = line => Console.WriteLine(line);
+        // Ctrl+C, or the SIGTERM a batch scheduler sends before it ends a job: the job in training stops at the next
+        // step with a checkpoint and is recorded cancelled, its claim is released, and another worker resumes it
+        // at once instead of after the lease.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        void OnSignal(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            Console.Error.WriteLine("Stopping at the next step and writing a checkpoint.");
+            stop.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        Console.WriteLine($"worker {Environment.MachineName}/{Environment.ProcessId}: {family} on {store.Location}, artifacts in {store.ArtifactsRoot}");
+        var verdict = family switch
+        {
+            "curriculum" => Work<CurriculumExperiment, CurriculumConfig, CurriculumResult>(seeds, runner, stop.Token),
+            // Merging's run ends with an analysis of every merge, cached as a job of its own: a seed's part only trains.
+            "merging" => Work<MergingExperiment, MergingConfig, MergingResult>(seeds, runner, stop.Token,
+                (c, r, t) => MergingExperiment.Train(c, new MergingData(c), r, t)),
+            "rewarming" => Work<RewarmingExperiment, RewarmingConfig, RewarmingResult>(seeds, runner, stop.Token),
+            _ => Work<RepetitionExperiment, RepetitionConfig, RepetitionResult>(seeds, runner, stop.Token),
+        };
+        Console.WriteLine(verdict.ToMarkdown());
+        return 0;
+    }
+
+    static VerdictTable Work<TFamily, TConfig, TResult>(IReadOnlyList<long>? seeds, JobRunner runner, CancellationToken cancellation,
+        Action<TConfig, JobRunner, CancellationToken>? trainPart = null)
+        where TFamily : IFamily<TConfig, TResult> where TConfig : FamilyConfig where TResult : IFamilyResult
+    {
+        var config = TFamily.Current();
+        if (seeds is not null) config = config with { Seeds = seeds };
+        var result = GridWorker.Work(config, runner, TFamily.Run, line => Console.WriteLine(line), cancellation: cancellation, trainPart: trainPart);
+        return result.Verdict;
+    }
+}
