@@ -21,6 +21,9 @@ using Workbooks.Benchmarks;
 //                [--steps 120] [--seed random] [--cli lib/Workbooks.Cli/bin/CONFIG/net10.0/Workbooks.Cli.dll]
 //   workers      a family's grid computed by 1, 2, 3 `workbooks worker` processes sharing a store: jobs per minute
 //                [--workers 1,2,3] [--family repetition] [--profile smoke] [--seeds 1,2,3] [--cli PATH]
+//   percore      each family's notebook by `workbooks run`, serially (--jobs 1) and one job per core, wall times and
+//                whether the verdict tables are identical: [--families curriculum,merging,rewarming,repetition]
+//                [--profile smoke] [--jobs CORES] [--cli PATH]
 var name = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "trainer";
 var options = BenchmarkOptions.Parse(args.SkipWhile(a => !a.StartsWith("--")).ToArray());
 switch (name)
@@ -43,7 +46,9 @@ switch (name)
         return KillResume.Run(options);
     case "workers":
         return WorkerScaling.Run(options);
+    case "percore":
+        return PerCoreRuns.Run(options);
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{name}'. Known: trainer, throughput, optimizer, memory, shakespeare, kill, workers.");
+        Console.Error.WriteLine($"Unknown benchmark '{name}'. Known: trainer, throughput, optimizer, memory, shakespeare, kill, workers, percore.");
         return 2;
 }

@@ -76,6 +76,19 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             return env;
         }
 
+        [CommandOption("-j|--jobs <N>")]
+        [Description("Jobs trained side by side before each family's notebook, one single-threaded worker process each (default: $WORKBOOKS_JOBS, else the number of cores; 1: the notebook trains everything itself). Results are bit-identical either way.")]
+        public string? Jobs { get; init; }
+
+        /// <summary>--jobs, else $WORKBOOKS_JOBS, else the number of cores.</summary>
+        public int JobCount()
+        {
+            var (text, source) = Jobs is not null ? (Jobs, "--jobs") : (Environment.GetEnvironmentVariable("WORKBOOKS_JOBS"), "WORKBOOKS_JOBS");
+            if (string.IsNullOrWhiteSpace(text)) return Environment.ProcessorCount;
+            return int.TryParse(text.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1
+                ? n : throw new ArgumentException($"{source}: '{text}' is not a whole number >= 1.");
+        }
+
         [CommandOption("--timeout <MINUTES>")]
         [Description("Time limit per notebook in minutes (default 120).")]
         public int TimeoutMinutes { get; init; } = 120;
@@ -85,13 +98,14 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
     {
         try
         {
+            var jobs = settings.JobCount();
             var profile = settings.Profile is null ? Experiments.Profile.Current : Experiments.Profile.Parse(settings.Profile, "--profile");
             var root = NotebookSetup.FindRepoRoot();
             var targets = settings.Targets.SelectMany(t => RunTargets.Resolve(t, root)).ToList();
             var setup = await NotebookSetup.RunAsync(root, Console.Out, cancellation);
             var output = Path.GetFullPath(settings.Out ?? Path.Combine(root, "artifacts", "notebooks"));
             var results = await NotebookRunner.RunAsync(targets, setup, profile, output, TimeSpan.FromMinutes(settings.TimeoutMinutes), Console.Out,
-                settings.NotebookEnvironment(), cancellation);
+                settings.NotebookEnvironment(), cancellation, jobs);
             var failed = results.Count(r => !r.Passed);
             Console.WriteLine($"report: {Path.Combine(output, NotebookRunner.ReportFileName)}");
             Console.WriteLine($"{results.Count - failed} passed, {failed} failed");

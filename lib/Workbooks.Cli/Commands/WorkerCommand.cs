@@ -38,6 +38,14 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         [Description("How long a job's claim outlives its last heartbeat before another worker takes it over (default 60).")]
         public string? Lease { get; init; }
 
+        [CommandOption("--train-only")]
+        [Description("Train the jobs and exit without the analysis over every seed (what `workbooks run --jobs` starts before a notebook).")]
+        public bool TrainOnly { get; init; }
+
+        [CommandOption("--first-seed <K>")]
+        [Description("Begin at the K-th seed of the list (0-based), so that workers started together begin apart (default: from the host and process id).")]
+        public string? FirstSeed { get; init; }
+
         [CommandOption("--checkpoint-steps <N>")]
         [Description("Also write a resume checkpoint every N steps (the default is every 60 seconds).")]
         public string? CheckpointSteps { get; init; }
@@ -62,6 +70,11 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         if (s.CheckpointSteps is not null && (!int.TryParse(s.CheckpointSteps, NumberStyles.Integer, CultureInfo.InvariantCulture, out steps) || steps < 0))
             throw new CliException($"--checkpoint-steps: '{s.CheckpointSteps}' is not a whole number >= 0.");
 
+        int? firstSeed = null;
+        if (s.FirstSeed is not null)
+            firstSeed = int.TryParse(s.FirstSeed, NumberStyles.Integer, CultureInfo.InvariantCulture, out var k) && k >= 0 ? k
+                : throw new CliException($"--first-seed: '{s.FirstSeed}' is not a whole number >= 0.");
+
         var store = s.OpenStore();
         store.Lease = TimeSpan.FromSeconds(lease);
         using var runner = new JobRunner(store) { ResumeCheckpointSteps = steps };
@@ -79,26 +92,34 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         Console.WriteLine($"worker {Environment.MachineName}/{Environment.ProcessId}: {family} on {store.Location}, artifacts in {store.ArtifactsRoot}");
+        var plan = new Plan(seeds, firstSeed, s.TrainOnly);
         var verdict = family switch
         {
-            "curriculum" => Work<CurriculumExperiment, CurriculumConfig, CurriculumResult>(seeds, runner, stop.Token),
+            "curriculum" => Work<CurriculumExperiment, CurriculumConfig, CurriculumResult>(plan, runner, stop.Token),
             // Merging's run ends with an analysis of every merge, cached as a job of its own: a seed's part only trains.
-            "merging" => Work<MergingExperiment, MergingConfig, MergingResult>(seeds, runner, stop.Token,
+            "merging" => Work<MergingExperiment, MergingConfig, MergingResult>(plan, runner, stop.Token,
                 (c, r, t) => MergingExperiment.Train(c, new MergingData(c), r, t)),
-            "rewarming" => Work<RewarmingExperiment, RewarmingConfig, RewarmingResult>(seeds, runner, stop.Token),
-            _ => Work<RepetitionExperiment, RepetitionConfig, RepetitionResult>(seeds, runner, stop.Token),
+            "rewarming" => Work<RewarmingExperiment, RewarmingConfig, RewarmingResult>(plan, runner, stop.Token),
+            _ => Work<RepetitionExperiment, RepetitionConfig, RepetitionResult>(plan, runner, stop.Token),
         };
-        Console.WriteLine(verdict.ToMarkdown());
+        Console.WriteLine(verdict?.ToMarkdown() ?? $"worker {Environment.ProcessId}: every job of the grid is finished");
         return 0;
     }
 
-    static VerdictTable Work<TFamily, TConfig, TResult>(IReadOnlyList<long>? seeds, JobRunner runner, CancellationToken cancellation,
+    sealed record Plan(IReadOnlyList<long>? Seeds, int? FirstSeed, bool TrainOnly);
+
+    static VerdictTable? Work<TFamily, TConfig, TResult>(Plan plan, JobRunner runner, CancellationToken cancellation,
         Action<TConfig, JobRunner, CancellationToken>? trainPart = null)
         where TFamily : IFamily<TConfig, TResult> where TConfig : FamilyConfig where TResult : IFamilyResult
     {
         var config = TFamily.Current();
-        if (seeds is not null) config = config with { Seeds = seeds };
-        var result = GridWorker.Work(config, runner, TFamily.Run, line => Console.WriteLine(line), cancellation: cancellation, trainPart: trainPart);
-        return result.Verdict;
+        if (plan.Seeds is not null) config = config with { Seeds = plan.Seeds };
+        void Log(string line) => Console.WriteLine(line);
+        if (plan.TrainOnly)
+        {
+            GridWorker.TrainAll(config, runner, trainPart ?? ((c, r, t) => TFamily.Run(c, r, t)), Log, cancellation: cancellation, firstSeed: plan.FirstSeed);
+            return null;
+        }
+        return GridWorker.Work(config, runner, TFamily.Run, Log, cancellation: cancellation, trainPart: trainPart, firstSeed: plan.FirstSeed).Verdict;
     }
 }

@@ -16,9 +16,13 @@ public static class NotebookRunner
 {
     public const string ReportFileName = "report.html";
 
+    /// <summary>Runs the targets. With <paramref name="jobs"/> above 1, a family's notebook is preceded by that many
+    /// `workbooks worker --train-only` processes over the same run store, one single-threaded job each, which train
+    /// the family's grid side by side; the notebook then replays their runs (bit-identical to training them itself,
+    /// since every job keeps its own thread count) and trains anything they left.</summary>
     public static async Task<IReadOnlyList<TargetResult>> RunAsync(IReadOnlyList<RunTarget> targets, SetupResult setup, Profile profile,
         string outputDirectory, TimeSpan timeoutPerNotebook, TextWriter log, IReadOnlyDictionary<string, string>? environment = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, int jobs = 1)
     {
         var output = Path.GetFullPath(outputDirectory);
         Directory.CreateDirectory(output);
@@ -28,7 +32,7 @@ public static class NotebookRunner
             log.WriteLine($"== {target.Name} ({profile.Name})");
             var result = target.NotebookPath is null
                 ? await RunDirectAsync(target, profile, output, log)
-                : await RunNotebookAsync(target, setup, profile, output, timeoutPerNotebook, log, environment, cancellation);
+                : await RunNotebookAsync(target, setup, profile, output, timeoutPerNotebook, log, environment, cancellation, jobs);
             results.Add(result);
             log.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {result.Name} ({result.Elapsed.TotalSeconds:F1} s){(result.Error is null ? "" : ": " + FirstLine(result.Error))}");
         }
@@ -43,14 +47,20 @@ public static class NotebookRunner
     }
 
     static async Task<TargetResult> RunNotebookAsync(RunTarget target, SetupResult setup, Profile profile, string output,
-        TimeSpan timeout, TextWriter log, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellation)
+        TimeSpan timeout, TextWriter log, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellation, int jobs)
     {
         var executed = Path.Combine(output, target.Name + ".ipynb");
         if (File.Exists(executed)) File.Delete(executed); // never report a previous run's outputs
         var clock = Stopwatch.StartNew();
         var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { [Profile.EnvironmentVariable] = profile.Name };
-        var run = await ChildProcess.RunAsync(ChildProcess.Dotnet, new[] { setup.HostDll, target.NotebookPath!, executed },
-            Path.GetDirectoryName(target.NotebookPath!)!, line => { lock (log) log.WriteLine("  " + line); }, env, timeout, cancellation);
+        var folder = Path.GetDirectoryName(target.NotebookPath!)!;
+        var family = FamilyOf(target.Name);
+        if (jobs > 1 && family is not null)
+            await TrainSideBySideAsync(family, jobs, folder, env, log, clock, timeout, cancellation);
+        var left = timeout - clock.Elapsed;
+        var run = left <= TimeSpan.Zero ? new ChildProcess.Result(-1, true, [])
+            : await ChildProcess.RunAsync(ChildProcess.Dotnet, new[] { setup.HostDll, target.NotebookPath!, executed },
+                folder, line => { lock (log) log.WriteLine("  " + line); }, env, left, cancellation);
         string? error = null;
         if (run.TimedOut) error = $"timed out after {timeout.TotalMinutes:F0} min";
         else if (run.ExitCode != 0)
@@ -60,6 +70,30 @@ public static class NotebookRunner
         }
         else if (!File.Exists(executed)) error = $"the host finished but wrote no {executed}";
         return new TargetResult(target.Name, error is null, clock.Elapsed, File.Exists(executed) ? executed : null, error);
+    }
+
+    /// <summary>The family a notebook runs (its name's stem, e.g. 02-merging-dare is merging), or null for the quickstart and others.</summary>
+    public static string? FamilyOf(string notebookName) =>
+        RunTargets.FamilyNotebooks.Where(kv => kv.Value.Equals(notebookName, StringComparison.OrdinalIgnoreCase)
+                && Commands.WorkerCommand.Families.Contains(kv.Key))
+            .Select(kv => kv.Key).FirstOrDefault();
+
+    // The workers run in the notebook's folder with the notebook's environment, so they open the same store (./runs
+    // there unless --store says otherwise) with the same profile and data. A worker that fails costs only time: the
+    // notebook trains whatever is left, and reports any real failure itself.
+    static async Task TrainSideBySideAsync(string family, int jobs, string folder, IReadOnlyDictionary<string, string> env, TextWriter log,
+        Stopwatch clock, TimeSpan timeout, CancellationToken cancellation)
+    {
+        var cli = typeof(NotebookRunner).Assembly.Location;
+        lock (log) log.WriteLine($"  training the {family} grid in {jobs} worker processes, one job each");
+        var workers = Enumerable.Range(0, jobs).Select(k => ChildProcess.RunAsync(ChildProcess.Dotnet,
+            new[] { cli, "worker", "--family", family, "--train-only", "--first-seed", k.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            folder, line => { lock (log) log.WriteLine($"  [worker {k + 1}] {line}"); }, env, timeout, cancellation)).ToList();
+        var results = await Task.WhenAll(workers);
+        for (var k = 0; k < results.Length; k++)
+            if (results[k].ExitCode != 0)
+                lock (log) log.WriteLine($"  [worker {k + 1}] {(results[k].TimedOut ? "timed out" : $"exited with code {results[k].ExitCode}")}; the notebook trains what it left");
+        lock (log) log.WriteLine($"  workers done after {clock.Elapsed.TotalSeconds:F1} s; the notebook replays their runs");
     }
 
     static async Task<TargetResult> RunDirectAsync(RunTarget target, Profile profile, string output, TextWriter log)

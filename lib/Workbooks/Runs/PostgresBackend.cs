@@ -108,6 +108,15 @@ internal sealed class PostgresBackend : StoreBackend
 
     public override bool IsForeignKeyViolation(Exception e) => e is PostgresException { SqlState: "23503" };
 
+    // Class 08 (connection exceptions), the server shutting down or starting up (57P01-57P03), and Npgsql's own
+    // network failures (a closed socket, a refused connection, a timeout), which it raises as NpgsqlException.
+    public override bool IsConnectionLost(Exception e) => e switch
+    {
+        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState is "57P01" or "57P02" or "57P03",
+        NpgsqlException n => n.IsTransient || Unreachable(n) || Innermost(n) is IOException or SocketException or EndOfStreamException,
+        _ => false,
+    };
+
     public override void LockForMigration(DbConnection connection, DbTransaction tx)
     {
         using var command = connection.CreateCommand();

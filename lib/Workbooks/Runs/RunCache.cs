@@ -67,6 +67,15 @@ public static class RunCache
                 // row is no longer this process's to end) and wait for its result.
                 continue;
             }
+            catch (StoreConnectionLostException lost)
+            {
+                // Not the job's failure: the run is interrupted and resumes from its last checkpoint. Say so in the
+                // store if it is back already; if not, the next process to open it sees this process gone (or its
+                // heartbeat stale) and marks the run interrupted then.
+                try { store.Interrupt(record.Id, lost.Message); }
+                catch (Exception) { }
+                throw;
+            }
             catch (Exception e)
             {
                 RecordFailure(store, record.Id, e);

@@ -207,6 +207,10 @@ public sealed class RunStore : IDisposable
 
     public void Cancel(string runId) => End(runId, RunStatus.Cancelled, null, null);
 
+    /// <summary>Marks this process's run interrupted (it stopped without finishing and should resume from its last
+    /// checkpoint), as <see cref="RecoverStale"/> does for a process that died.</summary>
+    public void Interrupt(string runId, string why) => End(runId, RunStatus.Interrupted, why, null);
+
     public RunRecord? Get(string runId) =>
         Read(c => ReadRuns(Command(c, null, $"SELECT {Columns} FROM runs WHERE id = @id", ("@id", runId))).FirstOrDefault());
 
@@ -445,9 +449,25 @@ public sealed class RunStore : IDisposable
         });
     }
 
-    T Retry<T>(Func<T> work) => StoreRetry.Run(work, backend.IsTransient, BusyBudget);
+    /// <summary>How long a lost connection is retried (the server restarting, a network blip) before the store's
+    /// operations give up with a <see cref="StoreConnectionLostException"/>.</summary>
+    public TimeSpan ReconnectBudget { get; set; } = TimeSpan.FromSeconds(10);
 
-    T Read<T>(Func<DbConnection, T> query) => Retry(() =>
+    T Retry<T>(Func<T> work)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        return StoreRetry.Run(work, e => backend.IsTransient(e) || (backend.IsConnectionLost(e) && clock.Elapsed < ReconnectBudget), BusyBudget);
+    }
+
+    // Every read and write after the store opened: a connection that cannot be had back within the reconnect budget
+    // becomes one clear error naming the store. (Opening has its own explanations, in the backends.)
+    T Guarded<T>(Func<T> work)
+    {
+        try { return Retry(work); }
+        catch (Exception e) when (backend.IsConnectionLost(e)) { throw new StoreConnectionLostException(Location, e); }
+    }
+
+    T Read<T>(Func<DbConnection, T> query) => Guarded(() =>
     {
         using var connection = backend.Connect();
         return query(connection);
@@ -455,7 +475,7 @@ public sealed class RunStore : IDisposable
 
     void Write(Action<DbConnection, DbTransaction> work) => Write((c, tx) => { work(c, tx); return 0; });
 
-    T Write<T>(Func<DbConnection, DbTransaction, T> work) => Retry(() =>
+    T Write<T>(Func<DbConnection, DbTransaction, T> work) => Guarded(() =>
     {
         using var connection = backend.Connect();
         using var tx = backend.BeginWrite(connection);
@@ -525,6 +545,24 @@ public sealed class RunStore : IDisposable
 
 /// <summary>A claim on a job (<see cref="RunStore.Claims"/>): its config hash, the run it computes (once started), the
 /// owner's host and pid, and its times (UTC).</summary>
+/// <summary>
+/// The run store stopped answering after it was opened (its server went down, the network dropped) and did not
+/// come back within <see cref="RunStore.ReconnectBudget"/>. Nothing is half-written: every write is one
+/// transaction. A run in progress stops; it is recorded interrupted (by this process if the store comes back in
+/// time, else by the next process that opens the store) and resumes from its last checkpoint.
+/// </summary>
+public sealed class StoreConnectionLostException(string location, Exception inner)
+    : IOException($"Lost the connection to the run store {location}: {Innermost(inner).Message}", inner)
+{
+    public string Location { get; } = location;
+
+    static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+}
+
 public sealed record ClaimInfo(string ConfigHash, string? RunId, string Host, int Pid, DateTime ClaimedAt, DateTime HeartbeatAt, DateTime ExpiresAt)
 {
     public TimeSpan HeartbeatAge(DateTime nowUtc) => nowUtc - HeartbeatAt;

@@ -49,6 +49,9 @@ internal sealed class SqliteBackend : StoreBackend
 
     public override bool IsTransient(Exception e) => e is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked };
 
+    // A file on this machine has no connection to lose.
+    public override bool IsConnectionLost(Exception e) => false;
+
     public override bool IsForeignKeyViolation(Exception e) => e is SqliteException { SqliteExtendedErrorCode: SqliteForeignKeyFailed };
 
     // WAL lets readers run beside one writer; the mode is stored in the file, so this is done once.

@@ -22,6 +22,9 @@ internal abstract class StoreBackend : IDisposable
     /// <summary>A failure after which the whole unit of work may simply be tried again.</summary>
     public abstract bool IsTransient(Exception e);
 
+    /// <summary>A failure of the connection itself (the server went away or cannot be reached), not of the SQL.</summary>
+    public abstract bool IsConnectionLost(Exception e);
+
     /// <summary>An INSERT that names a run that does not exist.</summary>
     public abstract bool IsForeignKeyViolation(Exception e);
 

@@ -41,6 +41,18 @@ public class BadInputTests
         Assert.DoesNotContain("error", o.Out, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("run", "rewarming", "--jobs", "0", "--jobs: '0' is not a whole number >= 1")]
+    [InlineData("run", "rewarming", "--jobs", "two", "--jobs: 'two' is not a whole number >= 1")]
+    [InlineData("worker", "--family", "rewarming", "--first-seed", "-1", "--first-seed: '-1' is not a whole number >= 0")]
+    public void A_bad_count_of_parallel_jobs_names_its_option(params string[] argsAndMessage)
+    {
+        using var dir = new TempDirectory();
+        var store = Path.Combine(dir.Path, "store");
+        AssertError(Cli(dir.Path, [.. argsAndMessage[..^1], "--store", store]), argsAndMessage[^1]);
+        AssertNoRunRecorded(store);
+    }
+
     [Fact]
     public void An_unknown_config_field_is_an_error_naming_the_field_and_the_file()
     {

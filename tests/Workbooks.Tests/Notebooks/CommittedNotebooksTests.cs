@@ -33,4 +33,19 @@ public class CommittedNotebooksTests
         var e = Assert.Throws<ArgumentException>(() => Workbooks.Cli.Notebooks.RunTargets.Resolve("no-such-family", RepoPaths.Root));
         Assert.Contains("no-such-family", e.Message);
     }
+
+    [Fact]
+    public void Every_family_notebook_is_trained_by_workers_of_its_family_and_the_quickstart_by_none()
+    {
+        // `workbooks run --jobs N` starts workers for the family a notebook runs; a wrong mapping would train
+        // another family's grid (or none) before the notebook.
+        var all = Workbooks.Cli.Notebooks.RunTargets.Resolve("all", RepoPaths.Root).Select(t => t.Name).ToList();
+        foreach (var family in Workbooks.Cli.Commands.WorkerCommand.Families)
+        {
+            var notebook = Assert.Single(Workbooks.Cli.Notebooks.RunTargets.Resolve(family, RepoPaths.Root)).Name;
+            Assert.Contains(notebook, all);
+            Assert.Equal(family, Workbooks.Cli.Notebooks.NotebookRunner.FamilyOf(notebook));
+        }
+        Assert.Null(Workbooks.Cli.Notebooks.NotebookRunner.FamilyOf("00-quickstart"));
+    }
 }

@@ -36,15 +36,29 @@ public sealed class PostgresServer : IDisposable
             Port = FreePort();
             // -N: no fsync; the cluster is thrown away, and the tests should not wait on the disk.
             Run(Path.Combine(bin, "initdb"), ["-D", data, "-A", "trust", "-U", User, "-E", "UTF8", "--locale=C", "-N"]);
-            Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60",
-                "-o", $"-p {Port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start"]);
-            Started = true;
+            Start();
         }
         catch (Exception e)
         {
             Unavailable = $"the test PostgreSQL server did not start: {e.Message}";
             Dispose();
         }
+    }
+
+    /// <summary>Starts the server (again, after <see cref="Crash"/>) on the same port and data.</summary>
+    public void Start()
+    {
+        Run(Path.Combine(bin!, "pg_ctl"), ["-D", data!, "-l", Path.Combine(folder!, "server.log"), "-w", "-t", "60",
+            "-o", $"-p {Port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start"]);
+        Started = true;
+    }
+
+    /// <summary>Stops the server at once, as a crash or a lost network would: every session is cut mid-way.</summary>
+    public void Crash()
+    {
+        Run(Path.Combine(bin!, "pg_ctl"), ["-D", data!, "-w", "stop", "-m", "immediate"]);
+        Started = false;
+        NpgsqlConnection.ClearAllPools();
     }
 
     /// <summary>Why the PostgreSQL tests skip; null when the server runs.</summary>

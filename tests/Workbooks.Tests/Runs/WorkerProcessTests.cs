@@ -11,19 +11,24 @@ namespace Workbooks.Tests.Runs;
 
 /// <summary>
 /// Three `workbooks worker` processes share the repetition family's smoke grid (three seeds) on PostgreSQL.
-/// One of them is frozen (SIGSTOP) in the middle of a job, so its claim stops being renewed while its process
-/// is still alive: the others must take the job over once its short lease runs out and resume it. Every job
-/// then has exactly one finished run, and the verdict and every metric equal a single process's run.
+/// One of them is stopped in the middle of a job: frozen (SIGSTOP), so its claim stops being renewed while its
+/// process is still alive and the others must wait out its short lease, or killed (SIGKILL), as a machine that
+/// dies. Either way another worker takes the job over and resumes it; every job then has exactly one finished
+/// run, and the verdict and every metric equal a single process's run.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class WorkerProcessTests(PostgresServer server)
 {
-    const int SigStop = 19, SigCont = 18;
+    const int SigStop = 19, SigCont = 18, SigKill = 9;
     static readonly long[] Seeds = [1, 2, 3];
 
-    [SkippableFact]
-    public void Three_workers_finish_every_job_once_and_a_frozen_workers_job_is_taken_over_after_its_lease()
+    [SkippableTheory]
+    [InlineData("frozen")]
+    [InlineData("killed")]
+    public void Three_workers_finish_every_job_once_and_a_stopped_workers_job_is_taken_over(string stop)
     {
+        Skip.If(server.Unavailable is not null, server.Unavailable);
+        var kill = stop == "killed";
         using var db = (PostgresTestStore)TestStores.Postgres(server);
         var timeout = TimeSpan.FromMinutes(3);
         db.Open().Dispose(); // the schema exists before the workers start, so the test can watch their runs at once
@@ -38,6 +43,15 @@ public sealed class WorkerProcessTests(PostgresServer server)
             while (frozenRun is null && clock.Elapsed < timeout && !victim.Process.HasExited)
             {
                 if (RunningRunOf(db, victim.Process.Id) is null) { Thread.Sleep(5); continue; }
+                if (kill)
+                {
+                    // Mid-job, wherever it is (even inside a transaction, which the server then rolls back).
+                    frozenRun = RunningRunOf(db, victim.Process.Id);
+                    if (frozenRun is null) continue;
+                    Signal(victim.Process.Id, SigKill);
+                    Assert.True(victim.Process.WaitForExit(10_000), "the killed worker did not exit");
+                    break;
+                }
                 Signal(victim.Process.Id, SigStop);
                 Thread.Sleep(100); // let the stop take hold before looking at what it holds
                 frozenRun = RunningRunOf(db, victim.Process.Id);
@@ -68,8 +82,11 @@ public sealed class WorkerProcessTests(PostgresServer server)
         Assert.Equal(runs.Count, runs.Select(r => r.ConfigHash).Distinct().Count());
         // The frozen job was taken over (same row, resumed) by a surviving worker.
         var taken = runs.Single(r => r.Id == frozenRun);
-        // The victim's process was alive throughout (stopped, not dead), so only its lease running out freed the job.
+        // Frozen: the victim's process was alive throughout, so only its lease running out freed the job. Killed:
+        // its process was gone, which frees the job at once on this host (on another, its lease runs out).
         Assert.Contains(taken.Pid, survivors.Select(w => w.Process.Id));
+        if (kill) Assert.Equal(128 + SigKill, victim.Process.ExitCode);
+        Assert.Contains(survivors, w => w.Output.Contains($"resuming run {frozenRun![..8]}", StringComparison.Ordinal));
 
         // One process alone, in a store of its own: the same jobs, metrics and verdict.
         var config = RepetitionConfig.Preset(Profile.Smoke) with { Seeds = Seeds };

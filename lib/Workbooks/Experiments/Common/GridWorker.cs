@@ -17,21 +17,36 @@ public static class GridWorker
     /// <summary>Runs <paramref name="run"/> until every job of <paramref name="config"/> is finished in the store,
     /// and returns the family's result over all its seeds. <paramref name="trainPart"/>, when given, computes a
     /// seed's part instead of <paramref name="run"/>: for a family whose run also analyses what it trained, the
-    /// training alone, so that no worker spends time analysing one seed.</summary>
+    /// training alone, so that no worker spends time analysing one seed. <paramref name="firstSeed"/> picks the
+    /// seed (by position) to begin at, for workers one process starts together; otherwise it comes from the host
+    /// and process id.</summary>
     public static TResult Work<TConfig, TResult>(TConfig config, JobRunner runner,
         Func<TConfig, JobRunner, CancellationToken, TResult> run, Action<string>? log = null,
         TimeSpan? poll = null, CancellationToken cancellation = default,
-        Action<TConfig, JobRunner, CancellationToken>? trainPart = null)
+        Action<TConfig, JobRunner, CancellationToken>? trainPart = null, int? firstSeed = null)
         where TConfig : FamilyConfig
     {
-        trainPart ??= (c, r, t) => run(c, r, t);
+        TrainAll(config, runner, trainPart ?? ((c, r, t) => run(c, r, t)), log, poll, cancellation, firstSeed);
+        return run(config, runner, cancellation);
+    }
+
+    /// <summary>
+    /// The training half of <see cref="Work{TConfig,TResult}"/>: returns once every seed's part has gone through
+    /// (its jobs trained here or by another process), without the final run over every seed. `workbooks run`
+    /// starts one such process per core before a family's notebook, which then replays what they trained.
+    /// </summary>
+    public static void TrainAll<TConfig>(TConfig config, JobRunner runner, Action<TConfig, JobRunner, CancellationToken> trainPart,
+        Action<string>? log = null, TimeSpan? poll = null, CancellationToken cancellation = default, int? firstSeed = null)
+        where TConfig : FamilyConfig
+    {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(runner);
         config.Validate();
         var wait = poll ?? runner.Store.ClaimPollInterval;
         // Workers started together begin at different seeds, so they rarely meet on the same job.
         var seeds = config.Seeds.ToList();
-        var start = (int)((uint)HashCode.Combine(Environment.MachineName, Environment.ProcessId) % (uint)seeds.Count);
+        var start = firstSeed is { } first ? ((first % seeds.Count) + seeds.Count) % seeds.Count
+            : (int)((uint)HashCode.Combine(Environment.MachineName, Environment.ProcessId) % (uint)seeds.Count);
         var pending = seeds.Skip(start).Concat(seeds.Take(start)).ToList();
         var deferring = runner.DeferHeldJobs;
         runner.DeferHeldJobs = true;
@@ -67,6 +82,5 @@ public static class GridWorker
             }
         }
         finally { runner.DeferHeldJobs = deferring; }
-        return run(config, runner, cancellation);
     }
 }
