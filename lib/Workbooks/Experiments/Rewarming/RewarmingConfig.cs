@@ -96,8 +96,9 @@ public sealed record RewarmingConfig : FamilyConfig
     /// <summary>True when the weak-shift pair is the strong one (a user's --upstream/--downstream): its jobs are shared.</summary>
     public bool OnePair => WeakUpstream == Upstream && WeakDownstream == Downstream;
 
-    /// <summary>The weak-shift pair as a config of its own (same model, schedules and seed).</summary>
-    public RewarmingConfig Weak => this with { Upstream = WeakUpstream, Downstream = WeakDownstream };
+    /// <summary>The weak-shift pair as a config of its own (same model, schedules and seed). A method, not a property:
+    /// a property returning the record's own type would make printing and serialising it recurse.</summary>
+    public RewarmingConfig WeakPair() => this with { Upstream = WeakUpstream, Downstream = WeakDownstream };
 
     /// <summary>The replication being run: <see cref="RewarmingExperiment.Run"/> sets it from <see cref="Seeds"/>, one at a time.</summary>
     public long Seed { get; init; } = 1;

@@ -49,7 +49,7 @@ public sealed class RewarmingExperiment : IFamily<RewarmingConfig, RewarmingResu
 
             // The weak-shift pair: its own upstream run (shared with the strong pair's when they are one pair, as with a
             // user's corpora, whose jobs then replay), continuations at several budgets, scratch, the union baseline.
-            var w = c.Weak;
+            var w = c.WeakPair();
             var weakData = c.OnePair ? data : RewarmingData.Load(w);
             var weakUpstream = c.OnePair ? upstream
                 : runner.Run(UpstreamJob(w, weakData, infinite: false, WeakPrefix), () => new JobInputs(weakData.UpstreamSource(), weakData.EvalSets()), cancellation);
