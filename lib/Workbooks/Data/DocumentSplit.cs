@@ -1,3 +1,5 @@
+using Workbooks.Data.Tokenization;
+
 namespace Workbooks.Data;
 
 /// <summary>Deterministic train/validation splits of documents (or any items) by seed and fraction.</summary>
@@ -26,5 +28,22 @@ public static class DocumentSplit
     {
         if (validationFraction <= 0 || n < 2) return 0;
         return Math.Clamp((int)Math.Round(n * validationFraction, MidpointRounding.AwayFromZero), 1, n - 1);
+    }
+
+    /// <summary>Below this many documents a corpus is split by its token stream's tail rather than by document.</summary>
+    public const int FewDocuments = 20;
+
+    /// <summary>
+    /// The one rule every family splits a corpus by: many documents are split by document (a seeded
+    /// <paramref name="validationFraction"/> of them held out); a few long ones (a book in one text file) hold out
+    /// the tail of their token stream, as nanoGPT does with Shakespeare. Returns the two token streams.
+    /// </summary>
+    public static (int[] Train, int[] Validation) Tokens(IReadOnlyList<Document> documents, double validationFraction, long seed, TextTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        if (documents.Count < FewDocuments) return TokenStream.SplitTail(TokenStream.Encode(documents, tokenizer), validationFraction);
+        var (train, validation) = TrainValidation(documents, validationFraction, seed);
+        return (TokenStream.Encode(train, tokenizer), TokenStream.Encode(validation, tokenizer));
     }
 }

@@ -69,4 +69,21 @@ public class SplitAndPackingTests
         Assert.Equal(9, Packing.SequenceCount(100, 10));
         Assert.Empty(Packing.Chunk(stream.AsSpan(0, 10), 10));
     }
+
+    [Fact]
+    public void One_rule_splits_many_documents_by_document_and_a_single_long_one_by_its_tail()
+    {
+        var tokenizer = Tokenizers.Create("byte");
+        // Many documents: whole documents held out, the same ones TrainValidation picks.
+        var (train, validation) = DocumentSplit.Tokens(Docs, 0.1, seed: 5, tokenizer);
+        var (_, heldOut) = DocumentSplit.TrainValidation(Docs, 0.1, seed: 5);
+        Assert.Equal(TokenStream.Encode(heldOut, tokenizer), validation);
+        // One long document (a book in one text file): the tail of its stream, in order, nothing lost.
+        var book = new[] { new Document(string.Concat(Enumerable.Range(0, 500).Select(i => $"line {i}\n"))) };
+        var all = TokenStream.Encode(book, tokenizer);
+        (train, validation) = DocumentSplit.Tokens(book, 0.1, seed: 5, tokenizer);
+        Assert.Equal(all, train.Concat(validation));
+        Assert.InRange(validation.Length, all.Length / 10 - 1, all.Length / 10 + 1);
+        Assert.True(DocumentSplit.FewDocuments > 1);
+    }
 }

@@ -1,3 +1,4 @@
+using Workbooks.Tests.Data;
 using Workbooks.Experiments;
 using Workbooks.Experiments.Common;
 using Workbooks.Experiments.Rewarming;
@@ -29,11 +30,24 @@ public class RewarmingExperimentTests
         var kinds = first.Arms.GroupBy(a => a.Arm.Kind).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(1, kinds[ArmKind.NoRewarm]);
         Assert.Equal(Smoke.MaxLrs.Count * Smoke.Warmups.Count, kinds[ArmKind.Rewarm]);
-        Assert.Equal(1, kinds[ArmKind.Scratch]);
+        Assert.False(kinds.ContainsKey(ArmKind.Scratch));
         Assert.Equal(Smoke.ReplayFractions.Count, kinds[ArmKind.Replay]);
         Assert.Equal(1, kinds[ArmKind.Infinite]);
         Assert.Equal(Smoke.EarlierCheckpoints.Count, kinds[ArmKind.EarlierCheckpoint]);
-        Assert.Equal(["1", "2a", "2b", "3a", "3b", "4", "5"], first.Verdict.Claims.Select(c => c.Id));
+        Assert.Equal(["1", "2a", "2b", "3a", "3b", "4", "5", "6", "A"], first.Verdict.Claims.Select(c => c.Id));
+
+        // The weak pair: no re-warm, re-warm and scratch at every budget, replay, the union, the mode ablation.
+        var weak = first.WeakArms.GroupBy(a => a.Arm.Kind).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(1, weak[ArmKind.NoRewarm]);
+        Assert.Equal(Smoke.Budgets.Count + 1, weak[ArmKind.Rewarm]);
+        Assert.Equal(Smoke.Budgets.Count, weak[ArmKind.Scratch]);
+        Assert.Equal(1, weak[ArmKind.Union]);
+        Assert.All(first.WeakArms, a => Assert.Equal(ShiftPair.Weak, a.Arm.Pair));
+        Assert.All(first.WeakArms.Where(a => a.Arm.Kind is ArmKind.Rewarm or ArmKind.Scratch),
+            a => Assert.Equal(a.Arm.Steps ?? Smoke.ContinueSteps, a.Curve[^1].Step));
+        var union = first.WeakArms.Single(a => a.Arm.Kind == ArmKind.Union);
+        Assert.Equal(Smoke.UpstreamSteps + Smoke.ContinueSteps, union.Curve[^1].Step);
+        Assert.Equal(first.WeakArms.Select(a => a.Curve), again.WeakArms.Select(a => a.Curve));
 
         // Same config and seed in a fresh store: the same numbers, bit for bit; the same store: nothing retrained.
         Assert.Equal(first.Upstream, again.Upstream);
@@ -52,7 +66,7 @@ public class RewarmingExperimentTests
             Assert.Equal(end.Upstream, a.Start.Upstream);
             Assert.Equal(end.Downstream, a.Start.Downstream);
         });
-        Assert.NotEqual(end.Upstream, first.Arm("scratch").Start.Upstream);
+        Assert.NotEqual(first.WeakUpstream[^1].Upstream, first.WeakArms.First(a => a.Arm.Kind == ArmKind.Scratch).Start.Upstream);
 
         // The deterministic mixing scheme trains on the target replay share to within one sequence.
         var sequences = (double)Smoke.ContinueSteps * Smoke.BatchSize;
@@ -115,5 +129,26 @@ public class RewarmingExperimentTests
         var restored = Curve(ContinueMode.WeightsAndOptimizer);
         Assert.Equal(fresh[0], restored[0]); // same weights, same first batch
         Assert.NotEqual(fresh, restored);
+    }
+
+    [SharedDataFact("tinyshakespeare", "input.txt")]
+    public void One_long_text_file_as_upstream_is_split_by_its_tail_and_every_claim_is_run_on_the_users_pair()
+    {
+        var book = SharedData.File("tinyshakespeare", "input.txt")!;
+        // As `workbooks run rewarming --upstream FILE --downstream FILE` sets it: the user's pair is the only pair.
+        var config = Smoke with { Upstream = book, Downstream = "sample:domain-logs", WeakUpstream = book, WeakDownstream = "sample:domain-logs" };
+        Assert.True(config.OnePair);
+        var data = RewarmingData.Load(config);
+        var upstream = data.Domains.Single(d => d.Domain == "upstream");
+        Assert.Equal(1, upstream.TrainDocuments);
+        Assert.InRange((double)upstream.HeldOutTokens / (upstream.TrainTokens + upstream.HeldOutTokens), 0.09, 0.11);
+
+        using var dir = new TempDir();
+        using var runner = new JobRunner(RunStore.Open(dir.Path));
+        var result = RewarmingExperiment.Run(config, runner);
+        Assert.Equal(["1", "2a", "2b", "3a", "3b", "4", "5", "6", "A"], result.Verdict.Claims.Select(c => c.Id));
+        // One pair: the weak arms that repeat a strong one (no re-warm, the reference re-warm, replay) were replayed, not retrained.
+        Assert.Equal(result.Arms.Single(a => a.Arm.Kind == ArmKind.NoRewarm).Curve, result.WeakArms.Single(a => a.Arm.Kind == ArmKind.NoRewarm).Curve);
+        Assert.Equal(result.Upstream, result.WeakUpstream);
     }
 }

@@ -10,8 +10,11 @@ public class RewarmingVerdictTests
     static readonly VerdictSettings Settings = new() { GapWindow = 20, Tolerance = 0.01, ReferenceMaxLr = Lo, ReferenceWarmup = 10 };
 
     static ArmRun Arm(string name, ArmKind kind, double lr, long warmup, double replay, double[] up, double[] down) =>
-        new(new ArmSpec(name, kind, lr, warmup, replay, kind == ArmKind.Scratch ? null : 200),
+        new(new ArmSpec(name, kind, lr, warmup, replay, kind is ArmKind.Scratch or ArmKind.Union ? null : 200),
             Steps.Select((s, i) => new ArmPoint(s, up[i], down[i])).ToList(), replay, TimeSpan.Zero);
+
+    static ArmRun Weak(ArmRun r, long? steps = null, Workbooks.Training.ContinueMode? mode = null) =>
+        r with { Arm = r.Arm with { Pair = ShiftPair.Weak, Steps = steps, Mode = mode, Name = "weak: " + r.Arm.Name + (steps is { } b ? $" @{b}" : "") } };
 
     static ArmRun Rewarm(double lr, long warmup)
     {
@@ -22,16 +25,30 @@ public class RewarmingVerdictTests
             [1.0, 1 + a, 1 + a, 1 + 0.8 * a, 1 + 0.6 * a, 1 + 0.5 * a], [3.0, 2.7, 2.3, 1.9, 1.6, end + w]);
     }
 
-    /// <summary>Curves shaped like the papers' findings: every claim should hold.</summary>
+    static ArmRun NoRewarm() => Arm("no rewarm", ArmKind.NoRewarm, 1e-4, 0, 0, [1.0, 1.01, 1.02, 1.05, 1.10, 1.15], [3.0, 2.5, 2.2, 2.0, 1.8, 1.7]);
+    static ArmRun Scratch() => Arm("scratch", ArmKind.Scratch, Lo, 10, 0, [5.5, 4, 3.6, 3.2, 3.0, 2.9], [5.5, 4, 3.5, 3.0, 2.2, 1.9]);
+    static ArmRun Replay5() => Arm("replay 5%", ArmKind.Replay, Lo, 10, 0.05, [1.0, 1.15, 1.1, 1.08, 1.05, 1.03], [3.0, 2.7, 2.3, 1.9, 1.6, 1.51]);
+
+    /// <summary>
+    /// Curves shaped like the papers' findings, for both pairs: every claim should hold. The strong pair has the
+    /// re-warm grid, replay and infinite arms; the weak pair no re-warm, the reference re-warm and scratch at two
+    /// budgets (50 and the whole 100 steps), 5% replay, the union baseline and the optimizer-state ablation.
+    /// </summary>
     static List<ArmRun> PaperLike() =>
     [
-        Arm("no rewarm", ArmKind.NoRewarm, 1e-4, 0, 0, [1.0, 1.01, 1.02, 1.05, 1.10, 1.15], [3.0, 2.5, 2.2, 2.0, 1.8, 1.7]),
+        NoRewarm(),
         Rewarm(Lo, 0), Rewarm(Lo, 10), Rewarm(Hi, 0), Rewarm(Hi, 10),
-        Arm("scratch", ArmKind.Scratch, Lo, 10, 0, [5.5, 4, 3.6, 3.2, 3.0, 2.9], [5.5, 4, 3.5, 3.0, 2.2, 1.9]),
         Arm("replay 1%", ArmKind.Replay, Lo, 10, 0.01, [1.0, 1.2, 1.2, 1.15, 1.1, 1.07], [3.0, 2.7, 2.3, 1.9, 1.6, 1.502]),
-        Arm("replay 5%", ArmKind.Replay, Lo, 10, 0.05, [1.0, 1.15, 1.1, 1.08, 1.05, 1.03], [3.0, 2.7, 2.3, 1.9, 1.6, 1.51]),
+        Replay5(),
         Arm("replay 25%", ArmKind.Replay, Lo, 10, 0.25, [1.0, 1.1, 1.05, 1.02, 1.0, 0.99], [3.0, 2.8, 2.4, 2.0, 1.7, 1.6]),
         Arm("infinite", ArmKind.Infinite, Lo, 10, 0, [1.0, 1.2, 1.2, 1.2, 1.15, 1.1], [3.0, 2.7, 2.3, 1.9, 1.7, 1.505]),
+        Weak(NoRewarm()),
+        Weak(WithFinal(Rewarm(Lo, 10), down: 1.7), 50), Weak(Rewarm(Lo, 10), 100),
+        Weak(WithFinal(Scratch(), down: 2.3), 50), Weak(Scratch(), 100),
+        Weak(Replay5()),
+        // Re-trained on both data sets: a little better upstream, a little worse downstream than the continuation.
+        Weak(Arm("union", ArmKind.Union, Hi, 10, 0.67, [5.5, 3, 2, 1.5, 1.1, 1.02], [5.5, 3, 2.4, 2, 1.7, 1.515]), 900),
+        Weak(WithFinal(Rewarm(Lo, 10), down: 1.503), null, Workbooks.Training.ContinueMode.WeightsOnly),
     ];
 
     /// <summary>
@@ -58,9 +75,12 @@ public class RewarmingVerdictTests
     public void Paper_like_curves_hold_every_claim()
     {
         var table = RewarmingClaims.Decide(Seeded(PaperLike()), Settings);
-        Assert.Equal(["1", "2a", "2b", "3a", "3b", "4", "5"], table.Claims.Select(c => c.Id));
+        Assert.Equal(["1", "2a", "2b", "3a", "3b", "4", "5", "6", "A"], table.Claims.Select(c => c.Id));
         Assert.All(table.Claims, c => Assert.True(c.Outcome == Outcome.Held, $"{c.Id}: {c.Ours} ({c.Note})"));
-        Assert.Contains("upstream rise beyond no-rewarm +0.2", table.Claims[0].Ours);
+        // The gap on the weak pair: the reference re-warm's rise of 0.2 against no re-warm's 0.02.
+        Assert.Contains("upstream rise beyond no-rewarm +0.1", table.Claims[0].Ours); // +0.28 would be the strong grid's median
+        Assert.Contains("50: ", table.Claims[2].Ours);
+        Assert.Contains("100: ", table.Claims[2].Ours);
     }
 
     [Fact]
@@ -98,7 +118,25 @@ public class RewarmingVerdictTests
     {
         var runs = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Scratch, r => WithFinal(r, down: 1.2));
         Assert.Equal(Outcome.NotReproduced, OutcomeOf(runs, "2b"));
+        // Scratch catching up at the larger budget is enough to fail a claim made for every budget.
+        var caughtUp = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Scratch && r.Arm.Steps == 100, r => WithFinal(r, down: 1.5));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(caughtUp, "2b"));
         Assert.Equal(Outcome.Inconclusive, OutcomeOf(PaperLike().Where(r => r.Arm.Kind != ArmKind.Scratch).ToList(), "2b"));
+    }
+
+    [Fact]
+    public void A_continuation_clearly_worse_than_the_union_baseline_is_not_reproduced()
+    {
+        var runs = Replace(PaperLike(), r => r.Arm.Kind == ArmKind.Union, r => WithFinal(r, up: 0.9, down: 1.4));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(runs, "6"));
+        Assert.Equal(Outcome.Inconclusive, OutcomeOf(PaperLike().Where(r => r.Arm.Kind != ArmKind.Union).ToList(), "6"));
+    }
+
+    [Fact]
+    public void An_optimizer_state_that_changes_the_outcome_is_not_reproduced()
+    {
+        var runs = Replace(PaperLike(), r => r.Arm.Mode is not null, r => WithFinal(r, down: 1.6));
+        Assert.Equal(Outcome.NotReproduced, OutcomeOf(runs, "A"));
     }
 
     [Fact]

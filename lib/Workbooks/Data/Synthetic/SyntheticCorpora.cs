@@ -2,7 +2,7 @@ namespace Workbooks.Data.Synthetic;
 
 /// <summary>
 /// The synthetic generators by name, for the CLI, notebooks and experiment configs:
-/// "domain:NAME" (rewarming), "difficulty[:arithmetic|:dyck]" (curriculum), "skills:SKILL" and
+/// "domain:NAME" and "domains:mixed[-logs]" (rewarming), "difficulty[:arithmetic|:dyck]" (curriculum), "skills:SKILL" and
 /// "skillmix:GRAPH" (Skill-it), "task:NAME", "tasks", "instruct[:dna]" (merging).
 /// </summary>
 public static class SyntheticCorpora
@@ -58,6 +58,11 @@ public static class SyntheticCorpora
         Add("domain:code", () => new CodeDomain());
         Add("domain:dna", () => new DnaDomain());
         Add("domain:logs", () => new LogsDomain());
+        // A weak shift for continued pretraining, as from the Pile to SlimPajama: the same domains, reweighted.
+        Add("domains:mixed", () => new MixtureGenerator("domains:mixed",
+            [new ProseDomain(), new CodeDomain(), new ArithmeticDomain(), new LogsDomain()]));
+        Add("domains:mixed-logs", () => new MixtureGenerator("domains:mixed-logs",
+            [new ProseDomain(), new CodeDomain(), new ArithmeticDomain(), new LogsDomain()], [0.1, 0.1, 0.1, 0.7]));
 
         // "difficulty" is the default graded corpus; it is the arithmetic one under its own name too.
         Add("difficulty", () => new ArithmeticDifficulty());

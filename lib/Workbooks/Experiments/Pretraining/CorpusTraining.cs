@@ -10,7 +10,6 @@ namespace Workbooks.Experiments.Pretraining;
 public static class CorpusTraining
 {
     public const string Experiment = "pretraining";
-    const int FewDocuments = 20;
 
     public static JobResult Run(CorpusTrainingConfig config, JobRunner runner, CancellationToken cancellation = default)
     {
@@ -49,13 +48,8 @@ public static class CorpusTraining
             ? Tokenizers.Characters(string.Concat(docs.Select(d => d.Text)), endOfText: docs.Count > 1)
             : Tokenizers.Create(config.Tokenizer);
 
-    /// <summary>Many documents are split by document; a few long ones (a book) by their token stream's tail, as nanoGPT does.</summary>
-    static (int[] Train, int[] Validation) Split(IReadOnlyList<Document> docs, TextTokenizer tokenizer, CorpusTrainingConfig config)
-    {
-        if (docs.Count < FewDocuments) return TokenStream.SplitTail(TokenStream.Encode(docs, tokenizer), config.ValidationFraction);
-        var (train, validation) = DocumentSplit.TrainValidation(docs, config.ValidationFraction, config.Seed);
-        return (TokenStream.Encode(train, tokenizer), TokenStream.Encode(validation, tokenizer));
-    }
+    static (int[] Train, int[] Validation) Split(IReadOnlyList<Document> docs, TextTokenizer tokenizer, CorpusTrainingConfig config) =>
+        DocumentSplit.Tokens(docs, config.ValidationFraction, config.Seed, tokenizer);
 
     /// <summary>Continues a prompt with the trained model (temperature 0: greedy).</summary>
     public static string Sample(JobRunner runner, JobResult result, CorpusTrainingConfig config, string prompt,

@@ -18,8 +18,6 @@ public sealed class RepetitionData
     public static IReadOnlyList<string> DefaultSampleFiles { get; } =
         ["domain-prose.jsonl", "domain-code.jsonl", "domain-logs.jsonl", "domain-arithmetic.jsonl", "domain-dna.jsonl"];
 
-    /// <summary>Below this many documents the held-out set is the tail of the token stream rather than whole documents.</summary>
-    public const int MinDocumentsForDocumentSplit = 20;
 
     public TextTokenizer Tokenizer { get; }
     public IReadOnlyList<int[]> Pool { get; }
@@ -46,17 +44,7 @@ public sealed class RepetitionData
         config.Validate();
         var (documents, source) = LoadDocuments(config, samplesDirectory);
         var tokenizer = Tokenizers.Create(config.Tokenizer);
-        int[] trainTokens, heldOutTokens;
-        if (documents.Count >= MinDocumentsForDocumentSplit)
-        {
-            var (train, heldOut) = DocumentSplit.TrainValidation(documents, config.HeldOutFraction, config.DataSeed);
-            (trainTokens, heldOutTokens) = (TokenStream.Encode(train, tokenizer), TokenStream.Encode(heldOut, tokenizer));
-        }
-        else
-        {
-            // A single text file is one document: hold out the tail of its token stream, as nanoGPT does.
-            (trainTokens, heldOutTokens) = TokenStream.SplitTail(TokenStream.Encode(documents, tokenizer), config.HeldOutFraction);
-        }
+        var (trainTokens, heldOutTokens) = DocumentSplit.Tokens(documents, config.HeldOutFraction, config.DataSeed, tokenizer);
         var pool = Packing.Chunk(trainTokens, config.ContextLength);
         var budgetSequences = (long)config.Steps * config.BatchSize;
         if (pool.Count < budgetSequences)

@@ -76,11 +76,41 @@ public static class RewarmingCharts
             xTitle: "warmup steps", yTitle: "max LR", title: $"Final {domain.ToString().ToLowerInvariant()} loss of the re-warm grid", valueFormat: ".3f");
     }
 
-    public static IReadOnlyList<ArmRow> Rows(this RewarmingResult r)
+    /// <summary>
+    /// The weak pair on one domain over the continuation: no re-warm, the re-warm over the whole budget, scratch,
+    /// replay and the optimizer-state ablation (the shorter budgets and the union baseline are in <see cref="Budgets"/>).
+    /// </summary>
+    public static GenericChart WeakCurves(this RewarmingResult r, Domain domain, long? maxStep = null)
+    {
+        var steps = r.Config.ContinueSteps;
+        var series = r.WeakArms.Where(a => a.Arm.Kind != ArmKind.Union && (a.Arm.Steps ?? steps) == steps).Select(a =>
+            Series.From(Label(r, a.Arm), a.Series(domain).Where(p => maxStep is null || p.Step <= maxStep), p => p.Step, p => p.Loss));
+        var zoom = maxStep is null ? "" : $", first {maxStep} steps";
+        return Charts.Curves(series, xTitle: "continuation step", yTitle: $"{domain.ToString().ToLowerInvariant()} loss",
+            title: $"Weak shift: {domain.ToString().ToLowerInvariant()} held-out loss{zoom}");
+    }
+
+    /// <summary>Final downstream loss of the continued run and of scratch at each downstream budget (weak pair), the union baseline as a line.</summary>
+    public static GenericChart Budgets(this RewarmingResult r)
+    {
+        Series Line(string name, ArmKind kind) => Series.From(name,
+            r.WeakArms.Where(a => a.Arm.Kind == kind && a.Arm.Mode is null && (kind == ArmKind.Scratch || IsReference(r.Config, a.Arm)))
+                .OrderBy(a => a.Arm.Steps ?? r.Config.ContinueSteps).ToList(),
+            a => a.Arm.Steps ?? r.Config.ContinueSteps, a => a.Final.Downstream);
+        var series = new List<Series> { Line("continued (re-warmed)", ArmKind.Rewarm), Line("scratch", ArmKind.Scratch) };
+        if (r.WeakArms.FirstOrDefault(a => a.Arm.Kind == ArmKind.Union) is { } union)
+            series.Add(Series.From("union baseline (both data sets)", r.Config.Budgets.ToList(), b => b, _ => union.Final.Downstream));
+        return Charts.Curves(series, xTitle: "downstream steps", yTitle: "final downstream loss",
+            title: "Weak shift: continued vs scratch at each budget");
+    }
+
+    /// <summary>The strong pair's arms (or the weak pair's), one row each.</summary>
+    public static IReadOnlyList<ArmRow> Rows(this RewarmingResult r, ShiftPair pair = ShiftPair.Strong)
     {
         var window = r.Config.Verdict.GapWindow;
-        var baseline = r.Arms.FirstOrDefault(a => a.Arm.Kind == ArmKind.NoRewarm);
-        return r.Arms.Select(a => new ArmRow(
+        var arms = pair == ShiftPair.Strong ? r.Arms : r.WeakArms;
+        var baseline = arms.FirstOrDefault(a => a.Arm.Kind == ArmKind.NoRewarm);
+        return arms.Select(a => new ArmRow(
             Label(r, a.Arm), a.Arm.Kind.ToString(), a.Arm.MaxLr, a.Arm.WarmupSteps, a.Arm.ReplayFraction, a.RealisedReplayShare,
             a.Arm.FromUpstreamStep, a.Start.Upstream, a.Final.Upstream, a.Final.Upstream - a.Start.Upstream, a.Final.Downstream,
             StabilityGap.Measure(a.Series(Domain.Upstream), window).Increase,
@@ -88,8 +118,8 @@ public static class RewarmingCharts
             a.WallTime.TotalSeconds)).ToList();
     }
 
-    /// <summary>The final-loss table: one row per arm.</summary>
-    public static DataFrame FinalTable(this RewarmingResult r) => Frames.FromRows(r.Rows());
+    /// <summary>The final-loss table: one row per arm of a pair.</summary>
+    public static DataFrame FinalTable(this RewarmingResult r, ShiftPair pair = ShiftPair.Strong) => Frames.FromRows(r.Rows(pair));
 }
 
 /// <summary>Which arms a chart shows, so that each plot stays readable.</summary>
@@ -97,7 +127,7 @@ public enum ArmGroup
 {
     /// <summary>No-rewarm and the re-warm grid (max LR x warmup).</summary>
     Grid,
-    /// <summary>No-rewarm, the reference re-warm, scratch, infinite and the earlier-checkpoint starts.</summary>
+    /// <summary>No-rewarm, the reference re-warm, infinite and the earlier-checkpoint starts.</summary>
     Baselines,
     /// <summary>The reference re-warm (0% replay) and the replay arms.</summary>
     Replay,

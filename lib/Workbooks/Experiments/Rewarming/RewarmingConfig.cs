@@ -13,11 +13,21 @@ namespace Workbooks.Experiments.Rewarming;
 public sealed record RewarmingConfig : FamilyConfig
 {
     /// <summary>
-    /// The default pair: sums and products, then server logs. Different alphabets and layouts, but both are full
-    /// of digits, so training on logs partly helps arithmetic again: the losses interact rather than just collide.
+    /// The strong-shift pair, for the forgetting claims: sums and products, then server logs. Different alphabets
+    /// and layouts, but both full of digits, so training on logs partly helps arithmetic again: the losses interact
+    /// rather than just collide. Generated, so that the upstream run sees its data about once (<see cref="SyntheticDocuments"/>).
     /// </summary>
-    public const string DefaultUpstream = "sample:domain-arithmetic";
-    public const string DefaultDownstream = "sample:domain-logs";
+    public const string DefaultUpstream = "synthetic:domain:arithmetic";
+    public const string DefaultDownstream = "synthetic:domain:logs";
+
+    /// <summary>
+    /// The weak-shift pair, for "continued beats scratch", the stability gap and the union baseline: the papers
+    /// continue on data close to their upstream (the Pile, then SlimPajama). Upstream is an even mix of prose, code,
+    /// arithmetic and logs; downstream the same domains with logs at 70%. The model is already good at the
+    /// downstream data when it starts, so a re-warm's early rise in loss is a real stability gap.
+    /// </summary>
+    public const string DefaultWeakUpstream = "synthetic:domains:mixed";
+    public const string DefaultWeakDownstream = "synthetic:domains:mixed-logs";
 
     public string Experiment { get; init; } = "rewarming";
 
@@ -25,6 +35,10 @@ public sealed record RewarmingConfig : FamilyConfig
     // or synthetic:GENERATOR.
     public string Upstream { get; init; } = DefaultUpstream;
     public string Downstream { get; init; } = DefaultDownstream;
+    public string WeakUpstream { get; init; } = DefaultWeakUpstream;
+    public string WeakDownstream { get; init; } = DefaultWeakDownstream;
+    /// <summary>Documents drawn from a synthetic: corpus: enough that the upstream run sees its training tokens about once.</summary>
+    public int SyntheticDocuments { get; init; } = 12_000;
     public string Tokenizer { get; init; } = "byte";
     /// <summary>Share of each corpus's documents held out for the evaluation curves.</summary>
     public double ValidationFraction { get; init; } = 0.1;
@@ -49,7 +63,9 @@ public sealed record RewarmingConfig : FamilyConfig
     /// <summary>The re-warm arm that scratch, replay, infinite and earlier-checkpoint arms use as their schedule.</summary>
     public double ReferenceMaxLr { get; init; } = 3e-3;
     public long ReferenceWarmup { get; init; } = 10;
-    public IReadOnlyList<double> ReplayFractions { get; init; } = [0.01, 0.05, 0.25];
+    public IReadOnlyList<double> ReplayFractions { get; init; } = [0.05, 0.25];
+    /// <summary>The weak pair's downstream budgets (continuation steps) at which continued and scratch are compared; the last is <see cref="ContinueSteps"/>.</summary>
+    public IReadOnlyList<long> Budgets { get; init; } = [75, 150, 300];
     public MixingScheme Mixing { get; init; } = MixingScheme.Deterministic;
     /// <summary>
     /// Continuations restore the upstream optimizer's moments by default: the continuation is then the
@@ -77,6 +93,13 @@ public sealed record RewarmingConfig : FamilyConfig
     };
     public double Tolerance { get; init; } = 0.01;
 
+    /// <summary>True when the weak-shift pair is the strong one (a user's --upstream/--downstream): its jobs are shared.</summary>
+    public bool OnePair => WeakUpstream == Upstream && WeakDownstream == Downstream;
+
+    /// <summary>The weak-shift pair as a config of its own (same model, schedules and seed). A method, not a property:
+    /// a property returning the record's own type would make printing and serialising it recurse.</summary>
+    public RewarmingConfig WeakPair() => this with { Upstream = WeakUpstream, Downstream = WeakDownstream };
+
     /// <summary>The replication being run: <see cref="RewarmingExperiment.Run"/> sets it from <see cref="Seeds"/>, one at a time.</summary>
     public long Seed { get; init; } = 1;
 
@@ -89,31 +112,36 @@ public sealed record RewarmingConfig : FamilyConfig
             ProfileKind.Smoke => new RewarmingConfig
             {
                 Model = new() { ContextLength = 32, Layers = 1, Heads = 2, Width = 32 },
-                BatchSize = 8, EvalWindows = 16,
+                BatchSize = 8, EvalWindows = 16, SyntheticDocuments = 600,
                 UpstreamSteps = 40, UpstreamWarmup = 4, EarlierCheckpoints = [20],
                 ContinueSteps = 20, MaxLrs = [1e-3, 3e-3], Warmups = [0, 4], ReferenceMaxLr = 3e-3, ReferenceWarmup = 4,
-                EvalInterval = 10, DenseSteps = 5, UpstreamEvalInterval = 20, Seeds = [1],
+                Budgets = [10, 20], EvalInterval = 10, DenseSteps = 5, UpstreamEvalInterval = 20, Seeds = [1],
             },
-            ProfileKind.Quick => new RewarmingConfig(),
+            // Four seeds cost no more wall time than three with one job per core on two cores (two rounds of seeds).
+            ProfileKind.Quick => new RewarmingConfig { Seeds = [1, 2, 3, 4] },
             _ => new RewarmingConfig
             {
                 Model = new() { ContextLength = 256, Layers = 6, Heads = 6, Width = 384 },
                 BatchSize = 32, EvalWindows = 256,
                 UpstreamSteps = 4000, UpstreamWarmup = 200, UpstreamMaxLr = 1e-3, EarlierCheckpoints = [2000, 3000],
                 ContinueSteps = 2000, MaxLrs = [3e-4, 1e-3, 3e-3], Warmups = [0, 50, 200], ReferenceMaxLr = 1e-3, ReferenceWarmup = 50,
-                EvalInterval = 100, DenseSteps = 40, UpstreamEvalInterval = 200, Threads = 0,
+                Budgets = [500, 1000, 2000], SyntheticDocuments = 150_000,
+                EvalInterval = 100, DenseSteps = 40, UpstreamEvalInterval = 200, Threads = 0, Seeds = [1, 2, 3, 4, 5],
             },
         }) with { Profile = profile.Name };
 
-    /// <summary>The current profile's preset, with the corpora from the environment (`workbooks run rewarming --upstream FILE --downstream FILE`).</summary>
+    /// <summary>
+    /// The current profile's preset, with the corpora from the environment (`workbooks run rewarming --upstream FILE
+    /// --downstream FILE`). A user's pair is the only pair: every claim is decided on it.
+    /// </summary>
     public static RewarmingConfig Current()
     {
         var c = Preset(Experiments.Profile.Current);
-        return c with
-        {
-            Upstream = FamilyEnvironment.CorpusSpec(FamilyEnvironment.Upstream) ?? c.Upstream,
-            Downstream = FamilyEnvironment.CorpusSpec(FamilyEnvironment.Downstream) ?? c.Downstream,
-        };
+        var up = FamilyEnvironment.CorpusSpec(FamilyEnvironment.Upstream);
+        var down = FamilyEnvironment.CorpusSpec(FamilyEnvironment.Downstream);
+        if (up is null && down is null) return c;
+        c = c with { Upstream = up ?? c.Upstream, Downstream = down ?? c.Downstream };
+        return c with { WeakUpstream = c.Upstream, WeakDownstream = c.Downstream };
     }
 
     public override void Validate()
@@ -128,7 +156,11 @@ public sealed record RewarmingConfig : FamilyConfig
             $"and ReferenceWarmup must be one of the grid's MaxLrs and Warmups (got {ReferenceMaxLr}, {ReferenceWarmup})");
         Require(MaxLrs.All(lr => lr >= UpstreamMinLr), nameof(MaxLrs), $"must all be at least the upstream floor {UpstreamMinLr}");
         Require(EarlierCheckpoints.All(s => s > 0 && s < UpstreamSteps), nameof(EarlierCheckpoints), $"must be steps in (0, UpstreamSteps={UpstreamSteps})");
-        Require(ReplayFractions.All(f => f > 0 && f < 1), nameof(ReplayFractions), "must be in (0, 1) (0% is the reference re-warm itself)");
+        Require(ReplayFractions.Count > 0 && ReplayFractions.All(f => f > 0 && f < 1), nameof(ReplayFractions), "must be one or more fractions in (0, 1) (0% is the reference re-warm itself)");
+        Require(Budgets.Count > 0 && Budgets.All(b => b > ReferenceWarmup && b <= ContinueSteps) && Budgets[^1] == ContinueSteps
+            && Budgets.Distinct().Count() == Budgets.Count, nameof(Budgets),
+            $"must be distinct step counts in (ReferenceWarmup={ReferenceWarmup}, ContinueSteps={ContinueSteps}], the last ContinueSteps");
+        Require(SyntheticDocuments >= 2, nameof(SyntheticDocuments), $"must be at least 2, got {SyntheticDocuments}");
         Require(CooldownFraction is > 0 and < 1, nameof(CooldownFraction), $"must be in (0, 1), got {CooldownFraction}");
         Require(UpstreamSteps - CooldownSteps(UpstreamSteps) > UpstreamWarmup, nameof(CooldownFraction), "leaves no stable phase upstream");
         Require(MinLrRatio is > 0 and <= 1, nameof(MinLrRatio), $"must be in (0, 1], got {MinLrRatio}");
@@ -157,11 +189,24 @@ public enum ArmKind
     Infinite,
     /// <summary>The reference re-warm started from an earlier (less decayed) upstream checkpoint.</summary>
     EarlierCheckpoint,
+    /// <summary>A fresh model trained on upstream and downstream together for both runs' steps (Ibrahim et al.'s baseline).</summary>
+    Union,
+}
+
+/// <summary>Which pair of corpora an arm continues on.</summary>
+public enum ShiftPair
+{
+    /// <summary>Upstream and downstream domains far apart (the forgetting claims).</summary>
+    Strong,
+    /// <summary>Downstream a reweighting of upstream's domains (continued vs scratch, the stability gap, the union baseline).</summary>
+    Weak,
 }
 
 /// <summary>
 /// One continuation arm. <see cref="FromUpstreamStep"/> is the upstream checkpoint it starts from
 /// (null: a fresh model); <see cref="MaxLr"/> and <see cref="WarmupSteps"/> describe its schedule
-/// (for no-rewarm, MaxLr is the constant rate and WarmupSteps 0).
+/// (for no-rewarm, MaxLr is the constant rate and WarmupSteps 0). <see cref="Steps"/>: its continuation steps
+/// (null: ContinueSteps); <see cref="Mode"/>: what it restores from its parent (null: the config's Mode).
 /// </summary>
-public sealed record ArmSpec(string Name, ArmKind Kind, double MaxLr, long WarmupSteps, double ReplayFraction, long? FromUpstreamStep);
+public sealed record ArmSpec(string Name, ArmKind Kind, double MaxLr, long WarmupSteps, double ReplayFraction, long? FromUpstreamStep,
+    ShiftPair Pair = ShiftPair.Strong, long? Steps = null, ContinueMode? Mode = null);

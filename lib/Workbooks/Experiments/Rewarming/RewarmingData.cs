@@ -61,17 +61,17 @@ public sealed class RewarmingData
         var summaries = new List<DomainSummary>();
         (string, (int[], int[])) Prepare(string spec, string role)
         {
-            var (docs, identity) = new CorpusSpec(spec).Load();
-            if (docs.Count < 2) throw new ArgumentException($"The {role} corpus '{spec}' has {docs.Count} document(s); a train/held-out split needs at least 2.");
-            var (train, validation) = DocumentSplit.TrainValidation(docs, config.ValidationFraction, splitSeed);
-            var trainTokens = TokenStream.Encode(train, tokenizer);
-            var validationTokens = TokenStream.Encode(validation, tokenizer);
+            var (docs, identity) = new CorpusSpec(spec, Count: config.SyntheticDocuments).Load();
+            if (docs.Count == 0) throw new ArgumentException($"The {role} corpus '{spec}' holds no documents.");
+            // One rule for every family: many documents split by document, a few long ones (a book) by their tail.
+            var (trainTokens, validationTokens) = DocumentSplit.Tokens(docs, config.ValidationFraction, splitSeed, tokenizer);
             var needed = config.Model.ContextLength + 1;
             if (trainTokens.Length < needed || validationTokens.Length < needed)
                 throw new ArgumentException($"The {role} corpus '{spec}' is too small: {trainTokens.Length} train and {validationTokens.Length} " +
                     $"held-out tokens, but each needs at least ContextLength + 1 = {needed}.");
-            summaries.Add(new DomainSummary(role, spec, train.Count, validation.Count, trainTokens.Length, validationTokens.Length,
-                Excerpt(train[0].Text)));
+            var trainDocs = docs.Count < DocumentSplit.FewDocuments ? docs.Count : docs.Count - DocumentSplit.ValidationCount(docs.Count, config.ValidationFraction);
+            summaries.Add(new DomainSummary(role, spec, trainDocs, docs.Count - trainDocs, trainTokens.Length, validationTokens.Length,
+                Excerpt(docs[0].Text)));
             return (identity, (trainTokens, validationTokens));
         }
         var (upId, up) = Prepare(config.Upstream, "upstream");
@@ -108,6 +108,20 @@ public sealed class RewarmingData
         mixture = MixtureBatchSource.Replay(down, replay, replayFraction, StreamSeed("mixing"), config.Mixing, config.BatchSize);
         return mixture;
     }
+
+    /// <summary>
+    /// The union baseline's data: upstream and downstream windows mixed in proportion to the steps the two runs of a
+    /// continuation spend on each (<paramref name="upstreamShare"/> from upstream), from the same two streams.
+    /// </summary>
+    public IBatchSource UnionSource(double upstreamShare)
+    {
+        var down = new RandomWindows(DownstreamTrain, config.BatchSize, config.Model.ContextLength, StreamSeed("union/" + DownstreamSet));
+        var up = new RandomWindows(UpstreamTrain, config.BatchSize, config.Model.ContextLength, StreamSeed("union/" + UpstreamSet));
+        return MixtureBatchSource.Replay(down, up, upstreamShare, StreamSeed("union/mixing"), config.Mixing, config.BatchSize);
+    }
+
+    /// <summary>How many times the upstream run passes over its training tokens (the papers: about once).</summary>
+    public double UpstreamEpochs => (double)config.UpstreamSteps * config.BatchSize * config.Model.ContextLength / UpstreamTrain.Length;
 
     /// <summary>Held-out loss sets of both domains: fixed, evenly spread windows.</summary>
     public IReadOnlyList<EvalSet> EvalSets() =>

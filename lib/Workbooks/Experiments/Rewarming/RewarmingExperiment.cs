@@ -41,16 +41,37 @@ public sealed class RewarmingExperiment : IFamily<RewarmingConfig, RewarmingResu
             foreach (var plan in RewarmingPlan.Arms(c))
             {
                 var parent = plan.Parent switch { UpstreamRun.Cosine => upstream, UpstreamRun.Infinite => infinite, _ => null };
-                var start = parent is null ? null : runner.StartFrom(parent, c.Mode, plan.Spec.FromUpstreamStep);
+                var start = parent is null ? null : runner.StartFrom(parent, plan.Spec.Mode ?? c.Mode, plan.Spec.FromUpstreamStep);
                 var result = RunArm(c, data, plan, start, runner, cancellation);
                 results.Add(result);
                 arms.Add(ToArmRun(plan.Spec, result, seed));
             }
+
+            // The weak-shift pair: its own upstream run (shared with the strong pair's when they are one pair, as with a
+            // user's corpora, whose jobs then replay), continuations at several budgets, scratch, the union baseline.
+            var w = c.WeakPair();
+            var weakData = c.OnePair ? data : RewarmingData.Load(w);
+            var weakUpstream = c.OnePair ? upstream
+                : runner.Run(UpstreamJob(w, weakData, infinite: false, WeakPrefix), () => new JobInputs(weakData.UpstreamSource(), weakData.EvalSets()), cancellation);
+            if (!c.OnePair) results.Add(weakUpstream);
+            var weakArms = new List<ArmRun>();
+            foreach (var plan in RewarmingPlan.WeakArms(c))
+            {
+                var start = plan.Parent == UpstreamRun.Cosine ? runner.StartFrom(weakUpstream, plan.Spec.Mode ?? c.Mode, plan.Spec.FromUpstreamStep) : null;
+                var result = plan.Spec.Kind == ArmKind.Union
+                    ? RunUnion(w, weakData, plan, runner, cancellation)
+                    : RunArm(w, weakData, plan, start, runner, cancellation);
+                results.Add(result);
+                weakArms.Add(ToArmRun(plan.Spec, result, seed));
+            }
             runs.AddRange(arms);
+            runs.AddRange(weakArms);
             first ??= new RewarmingResult
             {
                 Config = config, Upstream = Points(upstream), InfiniteUpstream = Points(infinite), Plans = RewarmingPlan.Arms(c),
-                Arms = arms, Runs = [], Verdict = new VerdictTable("", []), Elapsed = default, JobsTrained = 0, JobsReplayed = 0,
+                Arms = arms, WeakArms = weakArms, WeakUpstream = Points(weakUpstream), UpstreamEpochs = data.UpstreamEpochs,
+                WeakUpstreamEpochs = weakData.UpstreamEpochs,
+                Runs = [], Verdict = new VerdictTable("", []), Elapsed = default, JobsTrained = 0, JobsReplayed = 0,
             };
         }
 
@@ -62,6 +83,29 @@ public sealed class RewarmingExperiment : IFamily<RewarmingConfig, RewarmingResu
             JobsTrained = results.Count(r => !r.Replayed),
             JobsReplayed = results.Count(r => r.Replayed),
         };
+    }
+
+    /// <summary>The weak pair's job names start with this, unless the two pairs are one (their jobs are then shared).</summary>
+    public const string WeakPrefix = "weak: ";
+
+    /// <summary>The union baseline: a fresh model on both corpora for the upstream and continuation steps together.</summary>
+    public static JobResult RunUnion(RewarmingConfig c, RewarmingData data, ArmPlan plan, JobRunner runner, CancellationToken cancellation = default)
+    {
+        var share = RewarmingPlan.UnionUpstreamShare(c);
+        var job = new TrainingJob
+        {
+            Experiment = c.Experiment,
+            Name = plan.Name,
+            Model = ModelFor(c, data),
+            Train = BaseTrain(c) with
+            {
+                Steps = c.UpstreamSteps + c.ContinueSteps,
+                Schedule = plan.Schedule,
+                EvalInterval = c.UpstreamEvalInterval,
+            },
+            Data = data.Recipe("union", share),
+        };
+        return runner.Run(job, () => new JobInputs(data.UnionSource(share), data.EvalSets()), cancellation);
     }
 
     /// <summary>Runs one continuation arm (from <paramref name="start"/>, or from scratch when null).</summary>
@@ -78,7 +122,7 @@ public sealed class RewarmingExperiment : IFamily<RewarmingConfig, RewarmingResu
             };
         }, cancellation);
 
-    public static TrainingJob UpstreamJob(RewarmingConfig c, RewarmingData data, bool infinite)
+    public static TrainingJob UpstreamJob(RewarmingConfig c, RewarmingData data, bool infinite, string prefix = "")
     {
         ILrSchedule schedule = infinite ? RewarmingPlan.InfiniteUpstreamSchedule(c) : RewarmingPlan.UpstreamSchedule(c);
         // Checkpoints must land on the steps continuations start from: the earlier ones, the infinite branch point, the end.
@@ -86,7 +130,7 @@ public sealed class RewarmingExperiment : IFamily<RewarmingConfig, RewarmingResu
         return new TrainingJob
         {
             Experiment = c.Experiment,
-            Name = infinite ? "upstream (infinite)" : "upstream (cosine)",
+            Name = prefix + (infinite ? "upstream (infinite)" : "upstream (cosine)"),
             Model = ModelFor(c, data),
             Train = BaseTrain(c) with
             {
@@ -102,7 +146,8 @@ public sealed class RewarmingExperiment : IFamily<RewarmingConfig, RewarmingResu
 
     public static TrainingJob ContinuationJob(RewarmingConfig c, RewarmingData data, ArmPlan plan, JobStart? start)
     {
-        var evalPlan = new EvaluationPlan(checked((int)c.ContinueSteps), c.EvalInterval, c.DenseSteps, c.DenseGrowth);
+        var steps = plan.Spec.Steps ?? c.ContinueSteps;
+        var evalPlan = new EvaluationPlan(checked((int)steps), c.EvalInterval, c.DenseSteps, c.DenseGrowth);
         return new TrainingJob
         {
             Experiment = c.Experiment,
@@ -110,7 +155,7 @@ public sealed class RewarmingExperiment : IFamily<RewarmingConfig, RewarmingResu
             Model = ModelFor(c, data),
             Train = BaseTrain(c) with
             {
-                Steps = c.ContinueSteps,
+                Steps = steps,
                 Schedule = plan.Schedule,
                 EvalInterval = c.EvalInterval,
                 ExtraEvalSteps = evalPlan.Steps.Select(s => (long)s).ToList(),
@@ -164,7 +209,7 @@ public static class RewarmingPlan
 
     public static string RewarmName(double maxLr, long warmup) => $"rewarm {Lr(maxLr)} w{warmup}";
 
-    /// <summary>Every continuation arm, in display order: no-rewarm, the re-warm grid, scratch, replay, infinite, earlier checkpoints.</summary>
+    /// <summary>The strong pair's continuation arms, in display order: no-rewarm, the re-warm grid, replay, infinite, earlier checkpoints.</summary>
     public static IReadOnlyList<ArmPlan> Arms(RewarmingConfig c)
     {
         var steps = c.ContinueSteps;
@@ -180,8 +225,6 @@ public static class RewarmingPlan
                     new Rewarm(floor, lr, w, steps, lr * c.MinLrRatio), UpstreamRun.Cosine));
 
         var (refLr, refW) = (c.ReferenceMaxLr, c.ReferenceWarmup);
-        arms.Add(new(new ArmSpec("scratch", ArmKind.Scratch, refLr, refW, 0, null),
-            new WarmupCosine(refLr, refW, steps, refLr * c.MinLrRatio), UpstreamRun.None));
         foreach (var f in c.ReplayFractions)
             arms.Add(new(new ArmSpec($"replay {Pct(f)}", ArmKind.Replay, refLr, refW, f, c.UpstreamSteps),
                 new Rewarm(floor, refLr, refW, steps, refLr * c.MinLrRatio), UpstreamRun.Cosine));
@@ -194,6 +237,49 @@ public static class RewarmingPlan
         foreach (var s in c.EarlierCheckpoints)
             arms.Add(new(new ArmSpec($"from step {s}", ArmKind.EarlierCheckpoint, refLr, refW, 0, s),
                 new Rewarm(upstream.At(s), refLr, refW, steps, refLr * c.MinLrRatio), UpstreamRun.Cosine));
+        return arms;
+    }
+
+    /// <summary>The union baseline's share of upstream sequences: the upstream run's share of both runs' steps.</summary>
+    public static double UnionUpstreamShare(RewarmingConfig c) => (double)c.UpstreamSteps / (c.UpstreamSteps + c.ContinueSteps);
+
+    /// <summary>The "few percent" replay arm of a grid: the fraction closest to 5%.</summary>
+    public static double FewPercent(RewarmingConfig c) => c.ReplayFractions.MinBy(f => Math.Abs(f - 0.05));
+
+    /// <summary>
+    /// The weak pair's arms: no re-warm (the stability gap's baseline); the reference re-warm and scratch at every
+    /// downstream budget (re-warmed and re-decayed over that budget, as a continuation of that length would be); the
+    /// reference re-warm with a few percent of replay, and the union baseline it is compared with; and the reference
+    /// re-warm restoring the other half of (weights, optimizer state) than the config's mode.
+    /// </summary>
+    public static IReadOnlyList<ArmPlan> WeakArms(RewarmingConfig c)
+    {
+        var prefix = c.OnePair ? "" : RewarmingExperiment.WeakPrefix;
+        var floor = c.UpstreamMinLr;
+        var (refLr, refW) = (c.ReferenceMaxLr, c.ReferenceWarmup);
+        var weak = ShiftPair.Weak;
+        string At(long b) => b == c.ContinueSteps ? "" : $" @{b}";
+        var arms = new List<ArmPlan>
+        {
+            new(new ArmSpec(prefix + "no rewarm", ArmKind.NoRewarm, floor, 0, 0, c.UpstreamSteps, weak), new ConstantLr(floor), UpstreamRun.Cosine),
+        };
+        foreach (var b in c.Budgets)
+        {
+            arms.Add(new(new ArmSpec(prefix + RewarmName(refLr, refW) + At(b), ArmKind.Rewarm, refLr, refW, 0, c.UpstreamSteps, weak, b),
+                new Rewarm(floor, refLr, refW, b, refLr * c.MinLrRatio), UpstreamRun.Cosine));
+            arms.Add(new(new ArmSpec(prefix + "scratch" + At(b), ArmKind.Scratch, refLr, refW, 0, null, weak, b),
+                new WarmupCosine(refLr, refW, b, refLr * c.MinLrRatio), UpstreamRun.None));
+        }
+        var few = FewPercent(c);
+        arms.Add(new(new ArmSpec(prefix + $"replay {Pct(few)}", ArmKind.Replay, refLr, refW, few, c.UpstreamSteps, weak),
+            new Rewarm(floor, refLr, refW, c.ContinueSteps, refLr * c.MinLrRatio), UpstreamRun.Cosine));
+        var total = c.UpstreamSteps + c.ContinueSteps;
+        arms.Add(new(new ArmSpec(prefix + "union", ArmKind.Union, c.UpstreamMaxLr, c.UpstreamWarmup, UnionUpstreamShare(c), null, weak, total),
+            new WarmupCosine(c.UpstreamMaxLr, c.UpstreamWarmup, total, c.UpstreamMinLr), UpstreamRun.None));
+        var other = c.Mode == ContinueMode.WeightsAndOptimizer ? ContinueMode.WeightsOnly : ContinueMode.WeightsAndOptimizer;
+        arms.Add(new(new ArmSpec(prefix + RewarmName(refLr, refW) + (other == ContinueMode.WeightsOnly ? " (weights only)" : " (weights + optimizer)"),
+                ArmKind.Rewarm, refLr, refW, 0, c.UpstreamSteps, weak, null, other),
+            new Rewarm(floor, refLr, refW, c.ContinueSteps, refLr * c.MinLrRatio), UpstreamRun.Cosine));
         return arms;
     }
 

@@ -16,7 +16,14 @@ public sealed record RewarmingResult : IFamilyResult
     public required IReadOnlyList<ArmPlan> Plans { get; init; }
     /// <summary>The first seed's arms: what the charts and the arm table show.</summary>
     public required IReadOnlyList<ArmRun> Arms { get; init; }
-    /// <summary>Every seed's arms: what the verdict is decided on.</summary>
+    /// <summary>The first seed's weak-pair arms (continued vs scratch at each budget, the union baseline, the ablation).</summary>
+    public required IReadOnlyList<ArmRun> WeakArms { get; init; }
+    /// <summary>Held-out losses of the weak pair's pretraining run (the strong one's when the pairs are one).</summary>
+    public required IReadOnlyList<ArmPoint> WeakUpstream { get; init; }
+    /// <summary>Passes of each upstream run over its training tokens (first seed's split): the papers' models saw their data about once.</summary>
+    public required double UpstreamEpochs { get; init; }
+    public required double WeakUpstreamEpochs { get; init; }
+    /// <summary>Every seed's arms of both pairs: what the verdict is decided on.</summary>
     public required IReadOnlyList<ArmRun> Runs { get; init; }
     public required VerdictTable Verdict { get; init; }
     public required TimeSpan Elapsed { get; init; }
