@@ -131,12 +131,15 @@ public static class NotebookSetup
     {
         foreach (var old in Directory.GetFiles(feed, "Workbooks.*-local.*.nupkg").Where(f => !f.EndsWith($"Workbooks.{current}.nupkg")))
             File.Delete(old);
-        // Each local version is extracted into NuGet's global packages folder once; remove the stale ones.
+        // Each local version is extracted into NuGet's global packages folder once; remove the stale ones. Only those
+        // untouched for a day: another checkout on this machine (or a notebook still running) may be using a recent one.
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         var cached = Path.Combine(packages, "workbooks");
         if (!Directory.Exists(cached)) return;
-        foreach (var dir in Directory.GetDirectories(cached).Where(d => Path.GetFileName(d).Contains("-local.") && Path.GetFileName(d) != current.ToLowerInvariant()))
+        var stale = DateTime.UtcNow - TimeSpan.FromDays(1);
+        foreach (var dir in Directory.GetDirectories(cached).Where(d => Path.GetFileName(d).Contains("-local.")
+                     && Path.GetFileName(d) != current.ToLowerInvariant() && Directory.GetLastWriteTimeUtc(d) < stale))
         {
             try
             {
