@@ -44,9 +44,10 @@ public sealed class MergingData
             corpus = new(() => new CorpusSpec(c, config.CorpusDocuments).Load());
 
         // The context fits the longest held-out item (and, for a file, its training items): long real
-        // sentences grow it, up to MaxContext; synthetic items are short, so the configured one is kept.
+        // sentences grow it, up to MaxContext; synthetic items are short, so the configured one is kept (and a
+        // synthetic task's training stream is endless, so only its held-out items are measured).
         var longest = Tasks.Append(Instruct)
-            .SelectMany(t => config.TasksSpec is null ? t.Test.Concat(t.Tune) : t.Test.Concat(t.Tune).Concat(t.Train(0, int.MaxValue)))
+            .SelectMany(t => t.Generator is not null ? t.Test.Concat(t.Tune) : t.Test.Concat(t.Tune).Concat(t.Train(0, int.MaxValue)))
             .Max(d => Tokenizer.Encode(d.Text).Length + 1);
         var context = Math.Max(config.Model.ContextLength, (longest + 15) / 16 * 16);
         if (context > MaxContext)
