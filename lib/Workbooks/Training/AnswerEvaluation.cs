@@ -71,4 +71,28 @@ public static class AnswerEvaluation
         }
         return count == 0 ? double.NaN : sum / count;
     }
+
+    /// <summary>
+    /// The mean answer cross-entropy and the share of answer tokens the model predicts right (teacher-forced
+    /// argmax; per character with the byte tokenizer) in one pass: a partial answer still counts in part,
+    /// where exact match counts only whole answers.
+    /// </summary>
+    public static (double Loss, double Accuracy) LossAndAccuracy(Gpt model, IReadOnlyList<(Tensor Input, Tensor Target)> batches)
+    {
+        var device = EvalScope.DeviceOf(model);
+        using var mode = new EvalScope(model);
+        double sum = 0;
+        long count = 0, right = 0;
+        foreach (var (input, target) in batches)
+        {
+            using var scope = NewDisposeScope();
+            var logits = model.forward(input.to(device)).to(float32);
+            var t = target.to(device);
+            sum += F.cross_entropy(logits.view(-1, logits.shape[^1]), t.view(-1), ignore_index: BatchTensors.Ignore, reduction: nn.Reduction.Sum).item<float>();
+            var answer = t.ne(BatchTensors.Ignore);
+            count += answer.sum().item<long>();
+            right += logits.argmax(-1).eq(t).logical_and(answer).sum().item<long>();
+        }
+        return count == 0 ? (double.NaN, double.NaN) : (sum / count, (double)right / count);
+    }
 }

@@ -20,14 +20,18 @@ public class MergingExperimentTests
     {
         Device = "cpu",
         Model = new GptConfig { ContextLength = 24, Layers = 1, Heads = 2, Width = 16 },
+        Widths = [8, 16], DetailWidth = 16,
         BatchSize = 8,
         Base = new(Steps: 12, LearningRate: 3e-3, Documents: 200, WarmupSteps: 2, WeightDecay: 0.1),
+        Tasks = ["sft:reverse", "sft:upper", "task:sort"],
         FineTune = new(Steps: 6, LearningRate: 1e-3, Documents: 100, WarmupSteps: 1, WeightDecay: 0),
+        ContrastTune = new(Steps: 6, LearningRate: 1e-3, Documents: 100, WarmupSteps: 1, WeightDecay: 0),
+        LrSweep = [1e-3, 3e-3],
         Cpt = new(Steps: 8, LearningRate: 3e-3, Documents: 100, WarmupSteps: 1, WeightDecay: 0.1),
         InstructTune = new(Steps: 6, LearningRate: 1e-3, Documents: 100, WarmupSteps: 1, WeightDecay: 0),
         TestItems = 8, TuneItems = 4, DomainEvalWindows = 4,
-        Merges = [new("task_arithmetic", [0.5, 1.0], [null]), new("dare_linear", [1.0], [0.3])],
-        TuneMerges = true,
+        DropRates = [0, 0.5, 0.9], ExactMatchRates = [0, 0.9],
+        MergeLambdas = [0.5, 1.0], TiesDensities = [0.5], DareRates = [0.3, 0.7],
         DeltaSample = 500,
     };
 
@@ -47,7 +51,8 @@ public class MergingExperimentTests
         using (var runner = new JobRunner(RunStore.Open(d2.Path)))
             elsewhere = Experiment.Run(Tiny, runner);
 
-        Assert.Equal(["base", "ft:upper:s1", "ft:rev:s1", "cpt:dna:s1", "instruct:s1"], first.Jobs.Select(j => j.Name));
+        Assert.Equal(["base:w8", "base:w16", "ft:reverse:w8:s1", "ft:upper:w8:s1", "ft:sort:w8:s1", "ft:reverse:w16:s1", "ft:upper:w16:s1", "ft:sort:w16:s1",
+                      "ft:reverse:lr0.003:w16:s1", "cpt:dna:w16:s1", "instruct:w16:s1"], first.Jobs.Select(j => j.Name));
         Assert.All(first.Jobs, j => Assert.False(j.Replayed));
         Assert.All(again.Jobs, j => Assert.True(j.Replayed));
         Assert.False(first.AnalysisReplayed);
@@ -55,44 +60,47 @@ public class MergingExperimentTests
         Assert.False(elsewhere.AnalysisReplayed);
 
         var a = first.Analysis;
-        // 2 tasks x 3 methods x 2 rates, and the CPT model's 3 x 2.
-        Assert.Equal(12, a.Drops.Count(d => d.Kind == ModelKinds.FineTune));
-        Assert.Equal(6, a.Drops.Count(d => d.Kind == ModelKinds.Cpt));
-        Assert.Equal(["upper", "rev", "instruct", "dna"], a.Deltas.Select(d => d.Model));
-        Assert.All(a.Deltas, d => Assert.True(d.MeanAbs > 0 && d.Sample.Length > 0));
-        Assert.Equal(6, a.Cosines.Count);
-        Assert.Equal(["base", "ft:upper", "ft:rev", "task_arithmetic", "dare_linear"], a.Merges.Select(m => m.Method).Distinct());
-        Assert.NotNull(Assert.Single(a.Choices, c => c.Method == "task_arithmetic").TuneScore);
+        // 3 tasks x 3 methods x 3 rates x 2 widths; the sweep's 2 rates and the CPT model: DARE only, 3 rates each.
+        Assert.Equal(54, a.Drops.Count(d => d.Kind is ModelKinds.FineTune or ModelKinds.Contrast));
+        Assert.Equal(6, a.Drops.Count(d => d.Kind == ModelKinds.LrSweep));
+        Assert.Equal(3, a.Drops.Count(d => d.Kind == ModelKinds.Cpt));
+        Assert.All(a.Deltas, d => Assert.True(d.MeanAbs > 0));
+        // One pair of SFT-like tasks per width, four arms, two tasks each; the contrast task is not merged.
+        Assert.Equal(16, a.Merges.Count);
+        Assert.DoesNotContain(a.Merges, m => m.Pair.Contains("sort", StringComparison.Ordinal));
+        Assert.All(a.Choices.Where(c => c.Arm.StartsWith("dare+", StringComparison.Ordinal)), c => Assert.Contains(c.DareRate!.Value, Tiny.DareRates));
         Assert.Equal(["base", "instruct", "cpt", MergingAnalyzer.CombinedName], a.Combined.Select(c => c.Model));
-        // p = 0 is the unpruned model for every method; the CPT model beats the base on its own domain.
-        foreach (var g in a.Drops.Where(d => d.DropRate == 0).GroupBy(d => d.Model)) Assert.Single(g.Select(d => d.Loss).Distinct());
-        Assert.All(a.Drops.Where(d => d.DropRate == 0), d => Assert.Equal(1, d.LossKept, 12));
+        Assert.All(a.Cosines, c => Assert.True(c.NullSd > 0 && double.IsFinite(c.Cosine)));
+        // p = 0 is the unpruned model for every method; a larger sweep rate moves the weights further.
+        foreach (var g in a.Drops.Where(d => d.DropRate == 0).GroupBy(d => (d.Model, d.Width, d.LearningRate))) Assert.Single(g.Select(d => d.Loss).Distinct());
+        Assert.All(a.Drops.Where(d => d.DropRate == 0 && double.IsFinite(d.LossKept)), d => Assert.Equal(1, d.LossKept, 12));
+        var sweep = a.Deltas.Where(d => d.Kind == ModelKinds.LrSweep).OrderBy(d => d.LearningRate).ToList();
+        Assert.True(sweep[1].MeanAbs > sweep[0].MeanAbs);
         Assert.True(a.Combined.Single(c => c.Model == "cpt").DomainLoss < a.Combined.Single(c => c.Model == "base").DomainLoss);
 
         Assert.Equal(Json(first.Analysis), Json(again.Analysis));
         Assert.Equal(Json(first.Analysis), Json(elsewhere.Analysis));
-        Assert.Equal(4, first.Verdict.Claims.Count);
+        Assert.Equal(5, first.Verdict.Claims.Count);
     }
 
     [Fact]
     public void Tables_and_charts_render_from_a_result()
     {
         var r = new FakeResults().Build();
-        Assert.Equal(1 + 2 + 5, r.MergeTable().Rows.Count);   // base, two specialists, five methods
-        Assert.Equal(3, r.DropTable().Rows.Count);
-        Assert.Equal(4, r.DeltaTable().Rows.Count);   // two fine-tunes, the CPT and the instruction model
+        Assert.Equal(3 * 4, r.MergeTable().Rows.Count);   // three widths, four arms
+        Assert.Equal(3 * 3, r.DropTable().Rows.Count);    // three widths, three methods
+        Assert.Equal(3 * 3, r.TaskTable().Rows.Count);    // three tasks, three widths
         Assert.Equal(4, r.CombinedTable().Rows.Count);
         Assert.Equal(2, r.CosineTable().Rows.Count);
         var drop = JsonNode.Parse(GenericChart.toFigureJson(r.DropRateChart()))!["data"]!.AsArray();
-        Assert.Equal(["DARE (drop + rescale)", "DropOnly (no rescale)", "magnitude pruning", "base (no fine-tune)"],
-            drop.Select(t => t!["name"]!.GetValue<string>()));
-        Assert.Equal(r.DropScore("dare_linear", 0.9).Mean, drop[0]!["y"]!.AsArray()[1]!.GetValue<double>(), 12);
+        Assert.Equal(9, drop.Count);
+        Assert.Equal("w48 · DARE", drop[0]!["name"]!.GetValue<string>());
+        // At p = 0.9 (8th rate) width 48's DARE keeps 1 - 2 (0.9 - 0.5) = 0.2, the seeds' wobble averaging out.
+        Assert.Equal(0.2, drop[0]!["y"]!.AsArray()[7]!.GetValue<double>(), 9);
         var retained = JsonNode.Parse(GenericChart.toFigureJson(r.RetainedChart()))!["data"]!.AsArray();
-        Assert.Equal(6, retained.Count);   // fine-tunes and CPT, three methods each
-        var heat = JsonNode.Parse(GenericChart.toFigureJson(r.CosineHeatmap()))!["data"]!.AsArray();
-        Assert.Equal(["upper", "instruct", "rev", "dna"], heat[0]!["x"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.Equal(4, retained.Count);   // three learning rates and the CPT model
         var merge = r.MergeChart();
-        Assert.Contains("exact match", FigureJson.AxisTitle(merge, "yaxis"));
+        Assert.Contains("gain kept", FigureJson.AxisTitle(merge, "yaxis"));
         Assert.NotEmpty(FigureJson.SeriesNames(merge));
     }
 }

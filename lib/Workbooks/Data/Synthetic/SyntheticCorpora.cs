@@ -3,7 +3,7 @@ namespace Workbooks.Data.Synthetic;
 /// <summary>
 /// The synthetic generators by name, for the CLI, notebooks and experiment configs:
 /// "domain:NAME" and "domains:mixed[-logs]" (rewarming), "difficulty[:arithmetic|:dyck]" (curriculum), "skills:SKILL" and
-/// "skillmix:GRAPH" (Skill-it), "task:NAME", "tasks", "instruct[:dna]" (merging).
+/// "skillmix:GRAPH" (Skill-it), "task:NAME", "tasks", "sft:SKILL", "instruct[:dna]" (merging).
 /// </summary>
 public static class SyntheticCorpora
 {
@@ -81,6 +81,10 @@ public static class SyntheticCorpora
         Add("task:upper", () => new UpperTask());
         Add("task:count", () => new CountTask());
         Add("tasks", () => new MixtureGenerator("tasks", TaskNames.Select(n => r[n]())));
+
+        // The string skills in a notation the skill corpus never uses: supervised fine-tuning to a new format.
+        foreach (var skill in FormatTask.Verbs.Keys)
+            Add(FormatTask.GeneratorName(skill), () => new FormatTask(skill));
 
         Add("instruct", () => new InstructionTasks());
         Add("instruct:dna", () => new InstructionTasks(InstructionTasks.Operands.Dna));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using TorchSharp;
 using Workbooks.Experiments.Common;
 using Workbooks.ModelMerging;
@@ -11,9 +12,9 @@ using static TorchSharp.torch;
 namespace Workbooks.Experiments.Merging;
 
 /// <summary>
-/// Runs the merging / DARE experiment: trains (or replays) the base, then at every seed the task
-/// fine-tunes, the CPT model and the instruction model, each started from the base's checkpoint; then
-/// analyses them (replayed from the run store when the jobs and the settings are unchanged).
+/// Runs the merging / DARE experiment: trains (or replays) a base per width, then at every seed the task
+/// fine-tunes from it, and at the detail width the learning-rate sweep, the CPT model and the instruction
+/// model; then analyses them (replayed from the run store when the jobs and the settings are unchanged).
 /// </summary>
 public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
 {
@@ -24,7 +25,7 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
     public static MergingConfig Current() => MergingConfig.Current();
 
     /// <summary>Changes whenever the analysis computes something differently, so that old cached analyses are not replayed.</summary>
-    public const string AnalysisVersion = "merging-analysis/1";
+    public const string AnalysisVersion = "merging-analysis/2";
 
     public static MergingResult Run(MergingConfig config, JobRunner runner, CancellationToken cancellation = default)
     {
@@ -54,6 +55,8 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
         {
             Config = config,
             Tasks = data.Tasks.Select(t => t.Name).ToList(),
+            ContrastTasks = data.Tasks.Where(t => t.IsContrast).Select(t => t.Name).ToList(),
+            SweepTask = data.SweepTask.Name,
             Domain = data.DomainSetName,
             Jobs = jobs.All.Select(j => new JobRow(j.Name, j.Steps, j.Tokens, j.Seconds, j.Replayed,
                 j.TrainLoss.Count > 0 ? j.TrainLoss[^1].Value : double.NaN)).ToList(),
@@ -63,65 +66,88 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
         };
     }
 
-    /// <summary>Trains or replays every job; children start from the base's final checkpoint with a fresh optimizer.</summary>
+    /// <summary>
+    /// Trains or replays every job; children start from their width's base checkpoint with a fresh optimizer.
+    /// A seed's jobs depend only on that seed (and the shared bases), so seeds can train in parallel processes.
+    /// </summary>
     public static MergingJobResults Train(MergingConfig config, MergingData data, JobRunner runner, CancellationToken cancellation = default)
     {
-        var @base = runner.Run(MergingJobs.Base(config, data), data.BaseInputs, cancellation);
-        var start = runner.StartFrom(@base, ContinueMode.WeightsOnly);
-        var fineTunes = new Dictionary<(string, long), JobResult>();
+        var bases = new Dictionary<int, JobResult>();
+        var fineTunes = new Dictionary<(string, int, long), JobResult>();
+        var sweeps = new Dictionary<(double, long), JobResult>();
         var cpts = new Dictionary<long, JobResult>();
         var instructs = new Dictionary<long, JobResult>();
-        foreach (var seed in config.Seeds)
+        foreach (var width in config.Widths)
         {
-            foreach (var task in data.Tasks)
-                fineTunes[(task.Name, seed)] = runner.Run(MergingJobs.FineTune(config, data, task, seed, start),
-                    () => WithScore(data.TaskInputs(task, seed, config.FineTune), "exact_match", data.Items(task.Test)), cancellation);
-            instructs[seed] = runner.Run(MergingJobs.Instruct(config, data, seed, start),
-                () => WithScore(data.TaskInputs(data.Instruct, seed, config.InstructTune), "exact_match", data.Items(data.Instruct.Test)), cancellation);
-            cpts[seed] = runner.Run(MergingJobs.Cpt(config, data, seed, start), () => data.CptInputs(seed), cancellation);
+            var @base = bases[width] = runner.Run(MergingJobs.Base(config, data, width), data.BaseInputs, cancellation);
+            var start = runner.StartFrom(@base, ContinueMode.WeightsOnly);
+            foreach (var seed in config.Seeds)
+            {
+                foreach (var task in data.Tasks)
+                {
+                    var stage = task.IsContrast ? config.ContrastTune : config.FineTune;
+                    fineTunes[(task.Name, width, seed)] = runner.Run(MergingJobs.FineTune(config, data, task, width, seed, stage, start),
+                        () => data.TaskInputs(task, seed, stage), cancellation);
+                }
+                if (width != config.DetailWidth) continue;
+                foreach (var lr in config.LrSweep)
+                {
+                    var stage = config.FineTune with { LearningRate = lr };
+                    // The sweep's rate that equals the fine-tunes' own is that very job (same config, same hash).
+                    sweeps[(lr, seed)] = runner.Run(MergingJobs.FineTune(config, data, data.SweepTask, width, seed, stage, start),
+                        () => data.TaskInputs(data.SweepTask, seed, stage), cancellation);
+                }
+                instructs[seed] = runner.Run(MergingJobs.Instruct(config, data, width, seed, start),
+                    () => data.TaskInputs(data.Instruct, seed, config.InstructTune), cancellation);
+                cpts[seed] = runner.Run(MergingJobs.Cpt(config, data, width, seed, start), () => data.CptInputs(seed), cancellation);
+            }
         }
-        return new MergingJobResults(@base, fineTunes, cpts, instructs);
+        return new MergingJobResults(bases, fineTunes, sweeps, cpts, instructs);
     }
-
-    static JobInputs WithScore(JobInputs inputs, string name, IReadOnlyList<(int[] Prompt, int[] Answer)> items) =>
-        inputs with { FinalMetrics = model => new Dictionary<string, double> { [name] = ExactMatch.Score(model, items).Accuracy } };
 }
 
-/// <summary>The experiment's training jobs: the base, and per seed the task fine-tunes, the CPT model and the instruction model.</summary>
+/// <summary>The experiment's training jobs: a base per width, and per seed the fine-tunes, the sweep, the CPT and the instruction model.</summary>
 public static class MergingJobs
 {
     public const string BaseName = "base";
     public const string CptPrefix = "cpt";
     public const string InstructPrefix = "instruct";
 
-    public static string FineTuneName(string task, long seed) => $"ft:{task}:s{seed}";
-    public static string CptName(string domain, long seed) => $"{CptPrefix}:{domain}:s{seed}";
-    public static string InstructName(long seed) => $"{InstructPrefix}:s{seed}";
+    public static string BaseJobName(int width) => $"{BaseName}:w{width}";
+    public static string FineTuneName(string task, int width, long seed, double? lr = null) =>
+        lr is { } r ? $"ft:{task}:lr{r.ToString("0.####", CultureInfo.InvariantCulture)}:w{width}:s{seed}" : $"ft:{task}:w{width}:s{seed}";
+    public static string CptName(string domain, int width, long seed) => $"{CptPrefix}:{domain}:w{width}:s{seed}";
+    public static string InstructName(int width, long seed) => $"{InstructPrefix}:w{width}:s{seed}";
 
-    public static TrainingJob Base(MergingConfig config, MergingData data) =>
-        Job(config, BaseName, config.Base, config.BaseSeed, data.BaseDescription);
+    public static TrainingJob Base(MergingConfig config, MergingData data, int width) =>
+        Job(config, data, width, BaseJobName(width), config.Base, config.BaseSeed, data.BaseDescription);
 
-    public static TrainingJob FineTune(MergingConfig config, MergingData data, TaskSet task, long seed, JobStart start) =>
-        Job(config, FineTuneName(task.Name, seed), config.FineTune, seed, data.TaskDescription(task, seed, config.FineTune)) with { StartFrom = start };
+    /// <summary>A fine-tune; its name carries the learning rate when that is not the stage's usual one (the sweep).</summary>
+    public static TrainingJob FineTune(MergingConfig config, MergingData data, TaskSet task, int width, long seed, MergingConfig.Stage stage, JobStart start)
+    {
+        var usual = task.IsContrast ? config.ContrastTune : config.FineTune;
+        var name = FineTuneName(task.Name, width, seed, stage.LearningRate == usual.LearningRate ? null : stage.LearningRate);
+        return Job(config, data, width, name, stage, seed, data.TaskDescription(task, seed, stage)) with { StartFrom = start };
+    }
 
-    public static TrainingJob Cpt(MergingConfig config, MergingData data, long seed, JobStart start) =>
-        Job(config, CptName(data.DomainSetName, seed), config.Cpt, seed, data.CptDescription(seed)) with { StartFrom = start };
+    public static TrainingJob Cpt(MergingConfig config, MergingData data, int width, long seed, JobStart start) =>
+        Job(config, data, width, CptName(data.DomainSetName, width, seed), config.Cpt, seed, data.CptDescription(seed)) with { StartFrom = start };
 
-    public static TrainingJob Instruct(MergingConfig config, MergingData data, long seed, JobStart start) =>
-        Job(config, InstructName(seed), config.InstructTune, seed, data.TaskDescription(data.Instruct, seed, config.InstructTune)) with { StartFrom = start };
+    public static TrainingJob Instruct(MergingConfig config, MergingData data, int width, long seed, JobStart start) =>
+        Job(config, data, width, InstructName(width, seed), config.InstructTune, seed, data.TaskDescription(data.Instruct, seed, config.InstructTune)) with { StartFrom = start };
 
-    static TrainingJob Job(MergingConfig config, string name, MergingConfig.Stage stage, long seed, object data) => new()
+    static TrainingJob Job(MergingConfig config, MergingData data, int width, string name, MergingConfig.Stage stage, long seed, object description) => new()
     {
         Experiment = config.Experiment,
         Name = name,
-        Model = config.Model,
+        Model = data.Model(width),
         Train = config.TrainConfig(seed, stage.Steps, new WarmupCosine(stage.LearningRate, stage.WarmupSteps, stage.Steps, stage.LearningRate / 10)) with
         {
             WeightDecay = stage.WeightDecay,
             EvalInterval = (int)Math.Max(1, stage.Steps / 5),
             LogInterval = (int)Math.Max(1, stage.Steps / 50),
         },
-        Data = data,
+        Data = description,
     };
 }
 
@@ -143,160 +169,280 @@ public sealed class MergingAnalyzer
         (this.config, this.data, this.runner, this.jobs, this.log) = (config, data, runner, jobs, log);
     }
 
+    /// <summary>The names of claim 3's four merge arms.</summary>
+    public const string TaskArithmetic = "task_arithmetic", Ties = "ties", DareTaskArithmetic = "dare+task_arithmetic", DareTies = "dare+ties";
+    public static readonly string[] MergeArms = [TaskArithmetic, DareTaskArithmetic, Ties, DareTies];
+    /// <summary>The name of the model that adds the instruction and the domain vector to the base.</summary>
+    public const string CombinedName = "instruct + cpt";
+
     public MergingAnalysis Analyze()
     {
         var clock = Stopwatch.StartNew();
-        using var bench = new ModelBench(config.Model, config.Device);
-        using var scope = NewDisposeScope();
-        var @base = bench.StateDict(runner, jobs.Base);
-        var test = data.Tasks.ToDictionary(t => t.Name, t => data.Items(t.Test));
-        var tune = data.Tasks.ToDictionary(t => t.Name, t => data.Items(t.Tune));
-        var instructItems = data.Items(data.Instruct.Test);
-        var probeItems = data.Items(data.Probe.Test);
-        using var domainSet = data.DomainEvalSet();
-        using var generalSet = data.GeneralEvalSet();
-
-        var answerSets = data.Tasks.ToDictionary(t => t.Name, data.AnswerEvalSet);
-        using var ownsAnswerSets = new DisposableAll(answerSets.Values);
-        bench.Load(@base);
-        var baseTest = test.ToDictionary(kv => kv.Key, kv => bench.Score(kv.Value));
-        var baseAnswerLoss = answerSets.ToDictionary(kv => kv.Key, kv => bench.Loss(kv.Value));
-        var baseDomainLoss = bench.Loss(domainSet);
-
+        var measures = new List<TaskMeasure>();
         var drops = new List<DropPoint>();
         var deltas = new List<DeltaSummary>();
         var merges = new List<MergeScore>();
         var choices = new List<MergeChoice>();
         var cosines = new List<VectorCosine>();
         var combined = new List<CombinedScore>();
-        foreach (var seed in config.Seeds)
+        var majority = data.Tasks.ToDictionary(t => t.Name, t => t.MajorityExactMatch(Math.Max(config.FineTune.Documents, 1)));
+
+        using var ownsSets = new DisposableList();
+        var testSets = data.Tasks.ToDictionary(t => t.Name, t => ownsSets.Add(data.AnswerEvalSet(t.Name, t.Test)));
+        var tuneSets = data.Tasks.ToDictionary(t => t.Name, t => ownsSets.Add(data.AnswerEvalSet(t.Name + ":tune", t.Tune)));
+        var testItems = data.Tasks.ToDictionary(t => t.Name, t => data.Items(t.Test));
+        var instructSet = ownsSets.Add(data.AnswerEvalSet("instruct", data.Instruct.Test));
+        var instructItems = data.Items(data.Instruct.Test);
+        var domainSet = ownsSets.Add(data.DomainEvalSet());
+        var generalSet = ownsSets.Add(data.GeneralEvalSet());
+
+        foreach (var width in config.Widths)
         {
-            using var seedScope = NewDisposeScope();
-            var fineTunes = data.Tasks.ToDictionary(t => t.Name, t => bench.StateDict(runner, jobs.FineTunes[(t.Name, seed)]));
-            var cpt = bench.StateDict(runner, jobs.Cpts[seed]);
-            var instruct = bench.StateDict(runner, jobs.Instructs[seed]);
+            log?.Invoke($"width {width}");
+            using var bench = new ModelBench(data.Model(width), config.Device);
+            using var scope = NewDisposeScope();
+            var @base = bench.StateDict(runner, jobs.Bases[width]);
+            bench.Load(@base);
+            var baseTest = data.Tasks.ToDictionary(t => t.Name, t => bench.Measure(testSets[t.Name]));
+            var baseTune = data.Tasks.ToDictionary(t => t.Name, t => bench.Measure(tuneSets[t.Name]).Loss);
+            var baseEm = data.Tasks.ToDictionary(t => t.Name, t => bench.Score(testItems[t.Name]));
 
-            log?.Invoke($"seed {seed}: drop rates");
-            foreach (var task in data.Tasks)
-                drops.AddRange(DropSweep(bench, @base, fineTunes[task.Name], task.Name, ModelKinds.FineTune, seed,
-                    b => (b.Score(test[task.Name]), b.Loss(answerSets[task.Name])), (baseTest[task.Name], baseAnswerLoss[task.Name])));
-            drops.AddRange(DropSweep(bench, @base, cpt, data.DomainSetName, ModelKinds.Cpt, seed,
-                b => (double.NaN, b.Loss(domainSet)), (double.NaN, baseDomainLoss)));
-
-            log?.Invoke($"seed {seed}: deltas and cosine similarities");
-            var vectors = data.Tasks.Select(t => (Name: t.Name, Kind: ModelKinds.FineTune, Weights: fineTunes[t.Name]))
-                .Append((Name: "instruct", Kind: ModelKinds.Instruct, Weights: instruct))
-                .Append((Name: data.DomainSetName, Kind: ModelKinds.Cpt, Weights: cpt))
-                .Select(v => (v.Name, v.Kind, Vector: TaskVector.Between(@base, v.Weights)))
-                .ToList();
-            try
+            foreach (var seed in config.Seeds)
             {
-                foreach (var v in vectors)
+                using var seedScope = NewDisposeScope();
+                var fineTunes = data.Tasks.ToDictionary(t => t.Name, t => bench.StateDict(runner, jobs.FineTunes[(t.Name, width, seed)]));
+                var ftTune = new Dictionary<string, double>();
+                var ftTest = new Dictionary<string, (double Loss, double Accuracy)>();
+                foreach (var task in data.Tasks)
                 {
-                    var stats = v.Vector.Statistics(config.DeltaSample, Seeding.Derive(seed, "delta:" + v.Name));
-                    deltas.Add(new DeltaSummary(v.Name, v.Kind, seed, stats.Count, stats.MeanAbs, stats.Rms,
-                        stats.AbsQuantiles.TryGetValue(0.5, out var median) ? median : double.NaN, stats.MaxAbs,
-                        seed == config.Seeds[0] ? stats.AbsSample : []));
+                    var kind = task.IsContrast ? ModelKinds.Contrast : ModelKinds.FineTune;
+                    bench.Load(fineTunes[task.Name]);
+                    var ft = bench.Measure(testSets[task.Name]);
+                    var em = bench.Score(testItems[task.Name]);
+                    ftTune[task.Name] = bench.Measure(tuneSets[task.Name]).Loss;
+                    ftTest[task.Name] = ft;
+                    measures.Add(new TaskMeasure(task.Name, kind, width, seed, double.NaN, baseTest[task.Name].Loss, baseTest[task.Name].Accuracy, baseEm[task.Name],
+                        ft.Loss, ft.Accuracy, em, majority[task.Name]));
+                    log?.Invoke($"w{width} s{seed} {task.Name}: answer loss {baseTest[task.Name].Loss:0.000} -> {ft.Loss:0.000}, EM {baseEm[task.Name]:0.00} -> {em:0.00}");
+                    drops.AddRange(DropSweep(bench, @base, fineTunes[task.Name], task.Name, kind, width, seed, double.NaN, config.PruneMethods,
+                        testSets[task.Name], testItems[task.Name], baseTest[task.Name], baseEm[task.Name], (ft.Loss, ft.Accuracy), em));
+                    deltas.Add(Delta(@base, fineTunes[task.Name], task.Name, kind, width, seed, double.NaN));
                 }
-                for (var i = 0; i < vectors.Count; i++)
-                    for (var j = i + 1; j < vectors.Count; j++)
-                        cosines.Add(new VectorCosine(vectors[i].Name, vectors[j].Name, vectors[i].Kind, vectors[j].Kind, seed,
-                            vectors[i].Vector.CosineSimilarity(vectors[j].Vector)));
-            }
-            finally
-            {
-                foreach (var v in vectors) v.Vector.Dispose();
-            }
 
-            log?.Invoke($"seed {seed}: merges");
-            foreach (var task in data.Tasks) merges.Add(new MergeScore("base", seed, task.Name, baseTest[task.Name]));
-            foreach (var specialist in data.Tasks)
-            {
-                bench.Load(fineTunes[specialist.Name]);
-                foreach (var task in data.Tasks) merges.Add(new MergeScore("ft:" + specialist.Name, seed, task.Name, bench.Score(test[task.Name])));
-            }
-            var models = data.Tasks.Select(t => (IReadOnlyDictionary<string, Tensor>)fineTunes[t.Name]).ToList();
-            foreach (var grid in config.Merges)
-            {
-                var choice = Choose(bench, @base, models, grid, seed, tune);
-                choices.Add(choice);
-                using var merged = new DisposableWeights(Merger.Merge(@base, models, Options(grid.Method, choice.Lambda, choice.Density, seed)));
-                bench.Load(merged.Weights);
-                foreach (var task in data.Tasks) merges.Add(new MergeScore(grid.Method, seed, task.Name, bench.Score(test[task.Name])));
-            }
+                // Cosines of every pair of claim tasks' vectors, each beside its sign-flip null.
+                var claim = data.ClaimTasks.Select(t => t.Name).ToList();
+                for (var i = 0; i < claim.Count; i++)
+                    for (var j = i + 1; j < claim.Count; j++)
+                        cosines.Add(Cosine(@base, fineTunes[claim[i]], fineTunes[claim[j]], claim[i], claim[j], ModelKinds.FineTune, ModelKinds.FineTune, width, seed));
 
-            log?.Invoke($"seed {seed}: instruction + domain");
-            void Combine(string name, Dictionary<string, Tensor> weights)
-            {
-                bench.Load(weights);
-                combined.Add(new CombinedScore(name, seed, bench.Score(instructItems), bench.Score(probeItems), bench.Loss(domainSet), bench.Loss(generalSet)));
+                log?.Invoke($"w{width} s{seed}: pairwise merges");
+                for (var i = 0; i < claim.Count; i++)
+                    for (var j = i + 1; j < claim.Count; j++)
+                        PairMerges(bench, @base, (claim[i], claim[j]), fineTunes, width, seed, baseTest, ftTest, ftTune, baseTune, testSets, tuneSets, testItems, merges, choices);
+
+                if (width != config.DetailWidth) continue;
+
+                log?.Invoke($"w{width} s{seed}: learning-rate sweep, CPT and instruction models");
+                var sweep = data.SweepTask.Name;
+                foreach (var lr in config.LrSweep)
+                {
+                    using var lrScope = NewDisposeScope();
+                    var weights = bench.StateDict(runner, jobs.Sweeps[(lr, seed)]);
+                    bench.Load(weights);
+                    var ft = bench.Measure(testSets[sweep]);
+                    var em = bench.Score(testItems[sweep]);
+                    measures.Add(new TaskMeasure(sweep, ModelKinds.LrSweep, width, seed, lr, baseTest[sweep].Loss, baseTest[sweep].Accuracy, baseEm[sweep],
+                        ft.Loss, ft.Accuracy, em, majority[sweep]));
+                    drops.AddRange(DropSweep(bench, @base, weights, sweep, ModelKinds.LrSweep, width, seed, lr, [MergingClaims.Dare],
+                        testSets[sweep], null, baseTest[sweep], baseEm[sweep], (ft.Loss, ft.Accuracy), em));
+                    deltas.Add(Delta(@base, weights, sweep, ModelKinds.LrSweep, width, seed, lr));
+                }
+
+                var cpt = bench.StateDict(runner, jobs.Cpts[seed]);
+                var instruct = bench.StateDict(runner, jobs.Instructs[seed]);
+                bench.Load(cpt);
+                var cptLoss = bench.Loss(domainSet);
+                drops.AddRange(DropSweep(bench, @base, cpt, data.DomainSetName, ModelKinds.Cpt, width, seed, double.NaN, [MergingClaims.Dare],
+                    domainSet, null, (bench.Load(@base).Loss(domainSet), double.NaN), double.NaN, (cptLoss, double.NaN), double.NaN));
+                deltas.Add(Delta(@base, cpt, data.DomainSetName, ModelKinds.Cpt, width, seed, double.NaN));
+                deltas.Add(Delta(@base, instruct, "instruct", ModelKinds.Instruct, width, seed, double.NaN));
+                cosines.Add(Cosine(@base, instruct, cpt, "instruct", data.DomainSetName, ModelKinds.Instruct, ModelKinds.Cpt, width, seed));
+
+                void Combine(string name, Dictionary<string, Tensor> weights)
+                {
+                    bench.Load(weights);
+                    combined.Add(new CombinedScore(name, seed, bench.Measure(instructSet).Loss, bench.Score(instructItems), bench.Loss(domainSet), bench.Loss(generalSet)));
+                }
+                Combine("base", @base);
+                Combine("instruct", instruct);
+                Combine(MergingJobs.CptPrefix, cpt);
+                using (var both = new DisposableWeights(Merger.Merge(@base, [instruct, cpt],
+                           new MergeOptions { Method = "task_arithmetic", Lambda = config.CombineLambda, Seed = seed })))
+                    Combine(CombinedName, both.Weights);
             }
-            Combine("base", @base);
-            Combine("instruct", instruct);
-            Combine(MergingJobs.CptPrefix, cpt);
-            using (var both = new DisposableWeights(Merger.Merge(@base, [instruct, cpt],
-                       new MergeOptions { Method = "task_arithmetic", Lambda = config.CombineLambda, Seed = seed })))
-                Combine(CombinedName, both.Weights);
         }
         return new MergingAnalysis
         {
-            Drops = drops, Deltas = deltas, Merges = merges, Choices = choices, Cosines = cosines, Combined = combined,
+            Measures = measures, Drops = drops, Deltas = deltas, Merges = merges, Choices = choices, Cosines = cosines, Combined = combined,
             Seconds = clock.Elapsed.TotalSeconds,
         };
     }
 
-    /// <summary>The name of the model that adds the instruction and the domain vector to the base.</summary>
-    public const string CombinedName = "instruct + cpt";
+    /// <summary>The share of a gain that survives: (value - base) / (full - base); NaN when the model gained nothing.</summary>
+    public static double Kept(double value, double full, double @base) =>
+        Math.Abs(full - @base) < 1e-12 || double.IsNaN(full) ? double.NaN : (value - @base) / (full - @base);
 
     IEnumerable<DropPoint> DropSweep(ModelBench bench, Dictionary<string, Tensor> @base, Dictionary<string, Tensor> model,
-        string name, string kind, long seed, Func<ModelBench, (double Score, double Loss)> measure, (double Score, double Loss) baseline)
+        string name, string kind, int width, long seed, double lr, IReadOnlyList<string> methods, EvalSet set,
+        IReadOnlyList<(int[] Prompt, int[] Answer)>? items, (double Loss, double Accuracy) baseline, double baseEm,
+        (double Loss, double Accuracy) full, double fullEm)
     {
-        var full = measure(bench.Load(model));
-        static double Kept(double v, double full, double @base) => Math.Abs(full - @base) < 1e-12 ? double.NaN : (v - @base) / (full - @base);
-        foreach (var method in config.PruneMethods)
+        var points = new List<DropPoint>();
+        var lossOnly = kind == ModelKinds.Cpt;
+        foreach (var method in methods)
             foreach (var p in config.DropRates)
             {
-                (double Score, double Loss) value;
-                if (p == 0) value = full;
+                (double Loss, double Accuracy) value;
+                var em = double.NaN;
+                if (p == 0) (value, em) = (full, fullEm);
                 else
                 {
-                    var options = new MergeOptions { Method = method, Density = 1 - p, Seed = Seeding.Derive(seed, $"drop:{method}:{p}:{name}") };
+                    var options = new MergeOptions { Method = method, Density = 1 - p, Seed = Seeding.Derive(seed, $"drop:{method}:{p}:{name}:{lr}") };
                     using var thinned = new DisposableWeights(Merger.Merge(@base, [model], options));
-                    value = measure(bench.Load(thinned.Weights));
+                    bench.Load(thinned.Weights);
+                    value = lossOnly ? (bench.Loss(set), double.NaN) : bench.Measure(set);
+                    // Exact match needs generation, so it is measured for DARE at a few rates only (a secondary column).
+                    if (items is not null && method == MergingClaims.Dare && config.ExactMatchRates.Any(r => MergingResult.Same(r, p)))
+                        em = bench.Score(items);
                 }
-                yield return new DropPoint(method, p, name, kind, seed, value.Score, value.Loss,
-                    Kept(value.Score, full.Score, baseline.Score), Kept(value.Loss, full.Loss, baseline.Loss));
+                // A loss gain is a fall: kept = (base - value) / (base - full), the same formula with the signs turned.
+                points.Add(new DropPoint(method, p, name, kind, width, seed, lr, value.Loss, value.Accuracy, em,
+                    Kept(-value.Loss, -full.Loss, -baseline.Loss), Kept(value.Accuracy, full.Accuracy, baseline.Accuracy), Kept(em, fullEm, baseEm)));
             }
+        return points;
     }
 
-    MergeChoice Choose(ModelBench bench, Dictionary<string, Tensor> @base, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> models,
-        MergingConfig.MergeGrid grid, long seed, IReadOnlyDictionary<string, IReadOnlyList<(int[] Prompt, int[] Answer)>> tune)
+    /// <summary>
+    /// Claim 3 for one pair of specialists: task arithmetic chooses lambda, TIES lambda and density, each on the
+    /// tuning items by the mean share of the two tasks' answer log-likelihood gain kept; the DARE arms drop each
+    /// model's delta (drop and rescale) at a rate chosen the same way, then merge with the chosen settings.
+    /// The four arms are then scored on the test items.
+    /// </summary>
+    void PairMerges(ModelBench bench, Dictionary<string, Tensor> @base, (string A, string B) pair, Dictionary<string, Dictionary<string, Tensor>> fineTunes,
+        int width, long seed, Dictionary<string, (double Loss, double Accuracy)> baseTest, Dictionary<string, (double Loss, double Accuracy)> ftTest, Dictionary<string, double> ftTune, Dictionary<string, double> baseTune,
+        Dictionary<string, EvalSet> testSets, Dictionary<string, EvalSet> tuneSets, Dictionary<string, IReadOnlyList<(int[] Prompt, int[] Answer)>> testItems,
+        List<MergeScore> merges, List<MergeChoice> choices)
     {
-        var combos = grid.Lambdas.SelectMany(l => grid.Densities.Select(d => (Lambda: l, Density: d))).ToList();
-        if (!config.TuneMerges || combos.Count == 1)
-            return new MergeChoice(grid.Method, seed, grid.Lambdas[^1], grid.Densities[^1], null);
-        (double Lambda, double? Density, double Score) best = (double.NaN, null, double.NegativeInfinity);
-        foreach (var (lambda, density) in combos)
+        var pairName = $"{pair.A}+{pair.B}";
+        var models = new[] { fineTunes[pair.A], fineTunes[pair.B] };
+        var measureEm = width == config.DetailWidth;
+
+        double TuneKept(IReadOnlyList<IReadOnlyDictionary<string, Tensor>> inputs, MergeOptions options)
         {
-            using var merged = new DisposableWeights(Merger.Merge(@base, models, Options(grid.Method, lambda, density, seed)));
+            using var merged = new DisposableWeights(Merger.Merge(@base, inputs, options));
             bench.Load(merged.Weights);
-            var score = tune.Values.Average(bench.Score);
-            // Strictly better only: ties keep the earlier, milder setting of the grid.
-            if (score > best.Score) best = (lambda, density, score);
+            return new[] { pair.A, pair.B }.Average(t => Kept(-bench.Measure(tuneSets[t]).Loss, -ftTune[t], -baseTune[t]));
         }
-        return new MergeChoice(grid.Method, seed, best.Lambda, best.Density, best.Score);
+        MergeOptions Options(string method, double lambda, double? density) =>
+            new() { Method = method, Lambda = lambda, Density = density, Seed = Seeding.Derive(seed, $"merge:{method}:{pairName}") };
+
+        (double Lambda, double? Density, double Kept) Best(string method, IEnumerable<(double Lambda, double? Density)> grid)
+        {
+            (double Lambda, double? Density, double Kept) best = (double.NaN, null, double.NegativeInfinity);
+            foreach (var (l, d) in grid)
+            {
+                var k = TuneKept(models, Options(method, l, d));
+                // Strictly better only: ties keep the earlier, milder setting.
+                if (k > best.Kept) best = (l, d, k);
+            }
+            return best;
+        }
+
+        var ta = Best("task_arithmetic", config.MergeLambdas.Select(l => (l, (double?)null)));
+        var ties = Best("ties", config.MergeLambdas.SelectMany(l => config.TiesDensities.Select(d => (l, (double?)d))));
+        var arms = new List<(string Arm, string Method, double Lambda, double? Density, double? Rate, double Kept)>
+        {
+            (TaskArithmetic, "task_arithmetic", ta.Lambda, ta.Density, null, ta.Kept),
+            (Ties, "ties", ties.Lambda, ties.Density, null, ties.Kept),
+        };
+        foreach (var (arm, method, chosen) in new[] { (DareTaskArithmetic, "task_arithmetic", ta), (DareTies, "ties", ties) })
+        {
+            (double Rate, double Kept) best = (double.NaN, double.NegativeInfinity);
+            foreach (var rate in config.DareRates)
+            {
+                using var dropped = new DisposableList();
+                var thinned = models.Select(m => (IReadOnlyDictionary<string, Tensor>)dropped.Add(new DisposableWeights(Merger.Merge(@base, [m], Dare(rate, seed, pairName, m == models[0] ? pair.A : pair.B)))).Weights).ToList();
+                var k = TuneKept(thinned, Options(method, chosen.Lambda, chosen.Density));
+                if (k > best.Kept) best = (rate, k);
+            }
+            arms.Add((arm, method, chosen.Lambda, chosen.Density, best.Rate, best.Kept));
+        }
+
+        foreach (var a in arms)
+        {
+            choices.Add(new MergeChoice(a.Arm, width, seed, pairName, a.Lambda, a.Density, a.Rate, a.Kept));
+            using var dropped = new DisposableList();
+            IReadOnlyList<IReadOnlyDictionary<string, Tensor>> inputs = a.Rate is { } r
+                ? models.Select(m => (IReadOnlyDictionary<string, Tensor>)dropped.Add(new DisposableWeights(Merger.Merge(@base, [m], Dare(r, seed, pairName, m == models[0] ? pair.A : pair.B)))).Weights).ToList()
+                : models;
+            using var merged = new DisposableWeights(Merger.Merge(@base, inputs, Options(a.Method, a.Lambda, a.Density)));
+            bench.Load(merged.Weights);
+            foreach (var t in new[] { pair.A, pair.B })
+            {
+                var m = bench.Measure(testSets[t]);
+                var full = ftTest[t];
+                merges.Add(new MergeScore(a.Arm, width, seed, pairName, t, m.Loss, m.Accuracy, measureEm ? bench.Score(testItems[t]) : double.NaN,
+                    Kept(-m.Loss, -full.Loss, -baseTest[t].Loss)));
+            }
+        }
     }
 
-    static MergeOptions Options(string method, double lambda, double? density, long seed) => new()
-    {
-        Method = method,
-        Lambda = lambda,
-        Density = density,
-        Seed = Seeding.Derive(seed, "merge:" + method),
-    };
+    static MergeOptions Dare(double rate, long seed, string pair, string task) =>
+        new() { Method = MergingClaims.Dare, Density = 1 - rate, Seed = Seeding.Derive(seed, $"dare-merge:{rate}:{pair}:{task}") };
 
-    sealed class DisposableAll(IEnumerable<IDisposable> items) : IDisposable
+    DeltaSummary Delta(Dictionary<string, Tensor> @base, Dictionary<string, Tensor> model, string name, string kind, int width, long seed, double lr)
     {
+        using var v = TaskVector.Between(@base, model);
+        var stats = v.Statistics(config.DeltaSample, Seeding.Derive(seed, $"delta:{name}:{lr}"));
+        return new DeltaSummary(name, kind, width, seed, lr, stats.Count, stats.MeanAbs, stats.Rms,
+            stats.AbsQuantiles.TryGetValue(0.5, out var median) ? median : double.NaN, stats.MaxAbs,
+            seed == config.Seeds[0] ? stats.AbsSample : []);
+    }
+
+    /// <summary>
+    /// The cosine of two deltas and the standard deviation of its sign-flip null: flipping the sign of each entry
+    /// of one vector at random gives cosines with mean 0 and variance sum((a_i b_i)^2) / (|a|^2 |b|^2), computed
+    /// exactly (for vectors this long the null is normal), so |cosine| / null sd says how far from chance it is.
+    /// </summary>
+    static VectorCosine Cosine(Dictionary<string, Tensor> @base, Dictionary<string, Tensor> a, Dictionary<string, Tensor> b,
+        string nameA, string nameB, string kindA, string kindB, int width, long seed)
+    {
+        using var va = TaskVector.Between(@base, a);
+        using var vb = TaskVector.Between(@base, b);
+        double dot = 0, aa = 0, bb = 0, cross = 0;
+        foreach (var (key, da) in va.Deltas)
+        {
+            using var scope = NewDisposeScope();
+            var x = da.to(float64);
+            var y = vb.Deltas[key].to(float64);
+            var xy = x * y;
+            dot += xy.sum().ToDouble();
+            aa += (x * x).sum().ToDouble();
+            bb += (y * y).sum().ToDouble();
+            cross += (xy * xy).sum().ToDouble();
+        }
+        var norm = Math.Sqrt(aa * bb);
+        return new VectorCosine(nameA, nameB, kindA, kindB, width, seed, norm > 0 ? dot / norm : double.NaN, norm > 0 ? Math.Sqrt(cross) / norm : double.NaN);
+    }
+
+    sealed class DisposableList : IDisposable
+    {
+        readonly List<IDisposable> items = [];
+        public T Add<T>(T item) where T : IDisposable
+        {
+            items.Add(item);
+            return item;
+        }
         public void Dispose()
         {
             foreach (var item in items) item.Dispose();
@@ -314,19 +460,22 @@ public sealed class MergingAnalyzer
     }
 }
 
-/// <summary>The finished jobs the analysis reads: the base, and per seed the fine-tunes (by task), the CPT and the instruction model.</summary>
+/// <summary>The finished jobs the analysis reads: a base per width, the fine-tunes by (task, width, seed), the sweep by (rate, seed), the CPT and instruction models by seed.</summary>
 public sealed record MergingJobResults(
-    JobResult Base,
-    IReadOnlyDictionary<(string Task, long Seed), JobResult> FineTunes,
+    IReadOnlyDictionary<int, JobResult> Bases,
+    IReadOnlyDictionary<(string Task, int Width, long Seed), JobResult> FineTunes,
+    IReadOnlyDictionary<(double LearningRate, long Seed), JobResult> Sweeps,
     IReadOnlyDictionary<long, JobResult> Cpts,
     IReadOnlyDictionary<long, JobResult> Instructs)
 {
-    public IEnumerable<JobResult> All => new[] { Base }.Concat(FineTunes.Values).Concat(Cpts.Values).Concat(Instructs.Values);
+    /// <summary>Every distinct job once (a sweep rate equal to the fine-tunes' own is the fine-tune itself).</summary>
+    public IEnumerable<JobResult> All => Bases.Values.Concat(FineTunes.Values).Concat(Sweeps.Values).Concat(Cpts.Values).Concat(Instructs.Values)
+        .DistinctBy(j => j.Name);
 }
 
 /// <summary>
 /// One evaluation model on a device into which state dicts (trained or merged in memory) are loaded in
-/// turn and scored: exact match on items, mean loss on evaluation sets.
+/// turn and scored: answer loss and per-character accuracy, exact match, mean loss on text.
 /// </summary>
 public sealed class ModelBench : IDisposable
 {
@@ -358,6 +507,9 @@ public sealed class ModelBench : IDisposable
     }
 
     public double Score(IReadOnlyList<(int[] Prompt, int[] Answer)> items) => ExactMatch.Score(model, items, Device).Accuracy;
+
+    /// <summary>Answer loss and per-character accuracy on one-row-per-item answer batches.</summary>
+    public (double Loss, double Accuracy) Measure(EvalSet set) => AnswerEvaluation.LossAndAccuracy(model, set.Batches);
 
     public double Loss(EvalSet set) => Evaluation.MeanLoss(model, set, Device);
 
