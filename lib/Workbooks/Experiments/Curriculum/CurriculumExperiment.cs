@@ -25,6 +25,8 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
     public const string Experiment = "curriculum";
     /// <summary>The data is fixed across seeds; seeds vary the initial weights and the orders' randomness.</summary>
     public const int DataSeed = 7;
+    /// <summary>The data seed of the base model's disjoint pretraining sample.</summary>
+    public const int BaseDataSeed = 8;
     const string Validation = "validation";
     const string Target = "target";
     const string Accuracy = "accuracy/target";
@@ -54,11 +56,18 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             .Select(g => CurriculumData.Graded(g, tokenizer, context, trainSequences, config.ValidationSequences, DataSeed)).ToList();
         if (config.CorpusPath is { } corpus)
             datasets.Add(CurriculumData.UserCorpus(corpus, tokenizer, context, trainSequences, config.ValidationSequences, DataSeed));
+        // The base (and reference) model's data: a disjoint sample of the same source, seen in random order, so the
+        // base has learned the format but not the fine-tuning sequences, and no ordering has touched it.
+        var baseData = config.GradedCorpora
+            .Select(g => CurriculumData.Graded(g, tokenizer, context, config.ReferenceSteps * config.BatchSize, config.ValidationSequences, BaseDataSeed)).ToList();
+        if (config.CorpusPath is { } corpus2)
+            baseData.Add(CurriculumData.UserCorpus(corpus2, tokenizer, context, config.ReferenceSteps * config.BatchSize, config.ValidationSequences, BaseDataSeed));
 
-        foreach (var data in datasets)
+        foreach (var (data, pretrain) in datasets.Zip(baseData))
         {
             var key = new DatasetKey(data.Name, data.Source, tokenizer.Spec, context, trainSequences, config.ValidationSequences, DataSeed);
-            var (scores, reference) = Difficulties(config, model, runner, data, key, cancellation);
+            var baseKey = new DatasetKey(pretrain.Name, pretrain.Source, tokenizer.Spec, context, pretrain.Train.Count, config.ValidationSequences, BaseDataSeed);
+            var (scores, reference) = Difficulties(config, model, runner, data, pretrain, baseKey, cancellation);
             agreement.Add(Agreement(data.Name, scores));
             foreach (var arm in config.OrderingArms)
             {
@@ -72,13 +81,13 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
         {
             var skillCorpus = SkillCorpusOf(config);
             skillNames = skillCorpus.Graph.Skills;
-            int perSkill = (trainSequences + skillNames.Count - 1) / skillNames.Count;
+            int perSkill = (config.SkillStepsOrDefault * config.BatchSize + skillNames.Count - 1) / skillNames.Count;
             var skills = CurriculumData.Skills(skillCorpus, tokenizer, context, perSkill, 4, config.SkillValidationItems, DataSeed);
             var name = skillCorpus is LegoSkills ? $"lego{config.LegoChain}" : skillCorpus.Graph.Name;
             var key = new DatasetKey(name, $"skills:{name}", tokenizer.Spec, context, perSkill, config.SkillValidationItems, DataSeed);
             foreach (var arm in config.SkillArms)
                 foreach (var seed in config.Seeds)
-                    runs.Add(Skills(config, model, runner, skills, tokenizer, key, arm, seed, cancellation));
+                    runs.Add(Skills(config, config.SkillModelOrDefault with { VocabSize = tokenizer.VocabSize }, runner, skills, tokenizer, key, arm, seed, cancellation));
         }
 
         if (config.ReweightingArms.Count > 0 && datasets.Count > 0)
@@ -109,7 +118,7 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
 
     // Level, length and rarity from the data; a reference model's loss from a model trained briefly on the pool in random order.
     static (Dictionary<string, double[]> Scores, JobResult Reference) Difficulties(CurriculumConfig config, GptConfig model, JobRunner runner,
-        OrderingDataset data, DatasetKey key, CancellationToken cancellation)
+        OrderingDataset data, OrderingDataset pretrain, DatasetKey key, CancellationToken cancellation)
     {
         var scores = new Dictionary<string, double[]>();
         if (data.HasLevels) scores["level"] = new LevelDifficulty().Score(data.Train);
@@ -123,10 +132,10 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             Name = $"{data.Name}/reference",
             Model = model,
             Train = Train(config, referenceSeed, config.ReferenceSteps) with { EvalInterval = 0, EvalAtStart = false },
-            Data = new ArmData("reference", key, CurriculumArms.Random, ""),
+            Data = new ArmData("base", key, CurriculumArms.Random, ""),
         };
         var result = runner.Run(job, () => new JobInputs(
-            new CurriculumBatches(data.Train, new RandomOrder(data.Train.Count, referenceSeed), config.BatchSize),
+            new CurriculumBatches(pretrain.Train, new RandomOrder(pretrain.Train.Count, referenceSeed), config.BatchSize),
             [new EvalSet(Validation, PoolTensors.Batches(data.Validation, config.BatchSize))]), cancellation);
         using (var reference = runner.LoadModel(result, model, device: config.Device))
             scores["reference-loss"] = new ModelLossDifficulty(reference, "reference-loss", config.BatchSize).Score(data.Train);
@@ -157,7 +166,9 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             Name = $"{data.Name}/{arm}/seed{seed}",
             Model = model,
             Train = Train(config, seed, config.Steps),
-            Data = new ArmData(CurriculumParts.Ordering, key, arm, parameters, usesReference ? reference.ConfigHash : null),
+            Data = new ArmData(CurriculumParts.Ordering, key, arm, parameters, usesReference || config.OrderingFromBase ? reference.ConfigHash : null),
+            // Fine-tuning from the base: fresh optimizer, the arm's own schedule; the seed still varies the order's randomness.
+            StartFrom = config.OrderingFromBase ? runner.StartFrom(reference, ContinueMode.WeightsOnly) : null,
         };
         var result = runner.Run(job, () =>
         {
@@ -187,7 +198,7 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             Experiment = Experiment,
             Name = $"{key.Name}/{arm}/seed{seed}",
             Model = model,
-            Train = Train(config, seed, config.Steps),
+            Train = Train(config, seed, config.SkillStepsOrDefault),
             Data = new ArmData(CurriculumParts.Skills, key, arm, parameters),
         };
         var result = runner.Run(job, () =>
@@ -196,7 +207,7 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             var perSkill = skills.HeldOutBySkill.Select(d => AnswerEvaluation.Batches(d, tokenizer, model.ContextLength, config.BatchSize)).ToArray();
             double[] EvalLosses(long step) => perSkill.Select(b => AnswerEvaluation.Loss(current!, b)).ToArray();
             var order = CurriculumArms.Skills(arm, skills.Train, a, topological, config.SkillItEta, config.SkillItRoundSteps,
-                config.SkillItWindow, seed, EvalLosses, config.SkillItNormaliseLosses);
+                config.SkillItWindow, seed, EvalLosses, config.SkillItNormaliseLosses, skills.TargetIndex);
             var items = ExactAnswer.Items(skills.HeldOutBySkill[skills.TargetIndex], tokenizer);
             return new JobInputs(new CurriculumBatches(skills.Train, order, config.BatchSize),
                 [new EvalSet(Target, AnswerEvaluation.Batches(skills.HeldOutBySkill[skills.TargetIndex], tokenizer, model.ContextLength, config.BatchSize))])
@@ -228,6 +239,9 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
         return points.Count > 0 ? points : null;
     }
 
+    /// <summary>The reweighting arms' burn-in in steps: the configured fraction of the run, rounded.</summary>
+    public static long BurnInSteps(CurriculumConfig config) => (long)Math.Round(config.ReweightBurnIn * config.Steps);
+
     static ArmRun Reweighting(CurriculumConfig config, GptConfig model, JobRunner runner, OrderingDataset data, DatasetKey key,
         string arm, long seed, CancellationToken cancellation)
     {
@@ -236,11 +250,12 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             Experiment = Experiment,
             Name = $"{data.Name}/reweighting-{arm}/seed{seed}",
             Model = model,
-            Train = Train(config, seed, config.Steps),
-            Data = new ArmData(CurriculumParts.Reweighting, key, arm, $"temperature={F(config.ReweightTemperature)};cap={F(config.ReweightCap)}"),
+            Train = Train(config, seed, config.Steps) with { LossWeighting = CurriculumArms.Weighting(arm, config.ReweightR, config.ReweightDelta, BurnInSteps(config)) },
+            Data = new ArmData(CurriculumParts.Reweighting, key, arm, arm == CurriculumArms.Uniform ? "in-batch" : $"in-batch;r={F(config.ReweightR)};delta={F(config.ReweightDelta)};burnin={BurnInSteps(config)}"),
         };
+        // Every arm sees the same random batches for a seed; only the objective's per-sample weights differ.
         var result = runner.Run(job, () => new JobInputs(
-            new CurriculumBatches(data.Train, CurriculumArms.Reweighting(arm, data.Train.Count, seed, config.ReweightTemperature, config.ReweightCap), config.BatchSize),
+            new CurriculumBatches(data.Train, new RandomOrder(data.Train.Count, seed), config.BatchSize),
             [new EvalSet(Validation, PoolTensors.Batches(data.Validation, config.BatchSize))]), cancellation);
         return new ArmRun(CurriculumParts.Reweighting, data.Name, arm, seed, result.Eval(Validation), Cached: result.Replayed);
     }
