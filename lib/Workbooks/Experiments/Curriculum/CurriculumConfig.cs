@@ -65,6 +65,11 @@ public sealed record CurriculumConfig : FamilyConfig
     /// (randomly ordered) sample, as the medical-QA curriculum paper fine-tunes pretrained models; false: from scratch.
     /// </summary>
     public bool OrderingFromBase { get; init; } = true;
+    /// <summary>
+    /// The ordering arms train at each of these multiples of <see cref="Steps"/> (the pool is fixed, so longer
+    /// budgets repeat it): whether an ordering's effect shrinks as training gets longer.
+    /// </summary>
+    public IReadOnlyList<int> OrderingBudgets { get; init; } = [1, 4];
 
     public override void Validate()
     {
@@ -78,6 +83,8 @@ public sealed record CurriculumConfig : FamilyConfig
             $"and ReweightingArms must include '{CurriculumArms.Uniform}', their baseline");
         Require(ValidationSequences > 0 && SkillValidationItems > 0 && ReferenceSteps > 0, nameof(ValidationSequences), "and SkillValidationItems and ReferenceSteps must be positive");
         Require(PacingC0 is > 0 and <= 1, nameof(PacingC0), $"must be in (0, 1], got {PacingC0}");
+        Require(OrderingBudgets.Count > 0 && OrderingBudgets.All(b => b > 0) && OrderingBudgets.Distinct().Count() == OrderingBudgets.Count,
+            nameof(OrderingBudgets), $"must be distinct positive multiples of Steps, got [{string.Join(", ", OrderingBudgets)}]");
         Require(ReweightR > 0 && double.IsFinite(ReweightR), nameof(ReweightR), $"must be positive and finite, got {ReweightR}");
         Require(ReweightBurnIn is >= 0 and < 1, nameof(ReweightBurnIn), $"must be in [0, 1), got {ReweightBurnIn}");
         foreach (var arm in ReweightingArms) CurriculumArms.Weighting(arm, ReweightR, ReweightDelta, 0);
@@ -106,7 +113,7 @@ public sealed record CurriculumConfig : FamilyConfig
             GradedCorpora = ["difficulty:arithmetic"],
             OrderingArms = ["random", "easy-to-hard:level", "pacing:length", "pacing:reference-loss", "tinyhelen"],
             TinyHelenStages = 2, LegoChain = 3, SkillArms = ["uniform", "skill-it"], SkillItRoundSteps = 10, SkillValidationItems = 16,
-            ReweightingArms = ["uniform", "linupper"],
+            ReweightingArms = ["uniform", "linupper"], OrderingBudgets = [1],
         },
         // Quick: 5 seeds (claims 1 and 4 need a spread); LEGO with a 3-variable chain, 3 layers x 64, 600 steps, the
         // smallest setting in which target-only training learns the target in minutes on a CPU.

@@ -72,8 +72,9 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             foreach (var arm in config.OrderingArms)
             {
                 if (CurriculumArms.Measure(arm) is { } m && !scores.ContainsKey(m)) continue; // e.g. level on a user corpus
-                foreach (var seed in config.Seeds)
-                    runs.Add(Ordering(config, model, runner, data, key, arm, seed, scores, reference, cancellation));
+                foreach (var budget in config.OrderingBudgets)
+                    foreach (var seed in config.Seeds)
+                        runs.Add(Ordering(config, model, runner, data, key, arm, seed, budget, scores, reference, cancellation));
             }
         }
 
@@ -150,9 +151,13 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             Enumerable.Range(0, names.Count).Select(i => (IReadOnlyList<double>)Enumerable.Range(0, names.Count).Select(j => m[i, j]).ToArray()).ToArray());
     }
 
+    /// <summary>The name an ordering run's data set carries in the results: the budget is part of it, so claims compare within one budget.</summary>
+    public static string BudgetName(string dataset, int budget) => budget == 1 ? dataset : $"{dataset} @{budget}x";
+
     static ArmRun Ordering(CurriculumConfig config, GptConfig model, JobRunner runner, OrderingDataset data, DatasetKey key, string arm,
-        long seed, IReadOnlyDictionary<string, double[]> scores, JobResult reference, CancellationToken cancellation)
+        long seed, int budget, IReadOnlyDictionary<string, double[]> scores, JobResult reference, CancellationToken cancellation)
     {
+        int steps = config.Steps * budget;
         bool usesReference = CurriculumArms.Measure(arm) == "reference-loss" || arm == CurriculumArms.TinyHelen;
         var parameters = arm.Split(':')[0] switch
         {
@@ -163,9 +168,9 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
         var job = new TrainingJob
         {
             Experiment = Experiment,
-            Name = $"{data.Name}/{arm}/seed{seed}",
+            Name = $"{BudgetName(data.Name, budget)}/{arm}/seed{seed}",
             Model = model,
-            Train = Train(config, seed, config.Steps),
+            Train = Train(config, seed, steps) with { EvalInterval = config.EvalInterval * budget },
             Data = new ArmData(CurriculumParts.Ordering, key, arm, parameters, usesReference || config.OrderingFromBase ? reference.ConfigHash : null),
             // Fine-tuning from the base: fresh optimizer, the arm's own schedule; the seed still varies the order's randomness.
             StartFrom = config.OrderingFromBase ? runner.StartFrom(reference, ContinueMode.WeightsOnly) : null,
@@ -177,11 +182,11 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             double[] OwnLoss(IReadOnlyList<int> indices) => current is null || indices.Count == data.Train.Count
                 ? indices.Select(i => scores["reference-loss"][i]).ToArray()
                 : ModelLossDifficulty.Losses(current, data.Train, indices, config.BatchSize);
-            var order = CurriculumArms.Ordering(arm, data.Train, scores, config.Steps, seed, config.PacingC0, config.TinyHelenStages, OwnLoss);
+            var order = CurriculumArms.Ordering(arm, data.Train, scores, steps, seed, config.PacingC0, config.TinyHelenStages, OwnLoss);
             return new JobInputs(new CurriculumBatches(data.Train, order, config.BatchSize),
                 [new EvalSet(Validation, PoolTensors.Batches(data.Validation, config.BatchSize))]) { OnModel = m => current = m };
         }, cancellation);
-        return new ArmRun(CurriculumParts.Ordering, data.Name, arm, seed, result.Eval(Validation), Cached: result.Replayed);
+        return new ArmRun(CurriculumParts.Ordering, BudgetName(data.Name, budget), arm, seed, result.Eval(Validation), Cached: result.Replayed);
     }
 
     static ArmRun Skills(CurriculumConfig config, GptConfig model, JobRunner runner, SkillDataset skills, TextTokenizer tokenizer,
