@@ -49,6 +49,14 @@ public sealed record CurriculumConfig : FamilyConfig
     /// <summary>Divide evaluation losses by their first-round values, so that η does not depend on the loss scale.</summary>
     public bool SkillItNormaliseLosses { get; init; } = true;
     public int SkillValidationItems { get; init; } = 64;
+    /// <summary>
+    /// Skill-it's graph: "prerequisites" (the known edges, weighted <see cref="SkillItEdgeWeight"/>) or "measured"
+    /// (as Skill-it does: train a copy on each skill alone for <see cref="SkillGraphSteps"/> and take the relative drop of
+    /// every skill's answer loss). The measured graph is shown in the notebook either way when its steps are positive.
+    /// </summary>
+    public string SkillItGraph { get; init; } = "prerequisites";
+    /// <summary>Steps of each single-skill run that measures the skills graph (0: not measured).</summary>
+    public int SkillGraphSteps { get; init; }
 
     // In-batch loss-based reweighting (Sow et al. 2025), on the first graded set: every arm sees the same random
     // batches; only the weights of the per-sample losses in the step's objective differ.
@@ -89,6 +97,9 @@ public sealed record CurriculumConfig : FamilyConfig
         Require(ReweightBurnIn is >= 0 and < 1, nameof(ReweightBurnIn), $"must be in [0, 1), got {ReweightBurnIn}");
         foreach (var arm in ReweightingArms) CurriculumArms.Weighting(arm, ReweightR, ReweightDelta, 0);
         Require(SkillItRoundSteps > 0 && SkillItRoundSteps <= SkillStepsOrDefault, nameof(SkillItRoundSteps), $"must be in 1..SkillSteps={SkillStepsOrDefault}");
+        Require(SkillItGraph is "prerequisites" or "measured", nameof(SkillItGraph), $"must be 'prerequisites' or 'measured', got '{SkillItGraph}'");
+        Require(SkillGraphSteps >= 0 && (SkillItGraph != "measured" || SkillGraphSteps > 0), nameof(SkillGraphSteps),
+            $"must be >= 0, and positive when SkillItGraph is 'measured' (got {SkillGraphSteps})");
         Require(SkillSteps is null or > 0, nameof(SkillSteps), $"must be positive, got {SkillSteps}");
     }
 
@@ -113,7 +124,7 @@ public sealed record CurriculumConfig : FamilyConfig
             GradedCorpora = ["difficulty:arithmetic"],
             OrderingArms = ["random", "easy-to-hard:level", "pacing:length", "pacing:reference-loss", "tinyhelen"],
             TinyHelenStages = 2, LegoChain = 3, SkillArms = ["uniform", "skill-it"], SkillItRoundSteps = 10, SkillValidationItems = 16,
-            ReweightingArms = ["uniform", "linupper"], OrderingBudgets = [1],
+            ReweightingArms = ["uniform", "linupper"], OrderingBudgets = [1], SkillGraphSteps = 10,
         },
         // Quick: 5 seeds (claims 1 and 4 need a spread); LEGO with a 3-variable chain, 3 layers x 64, 600 steps, the
         // smallest setting in which target-only training learns the target in minutes on a CPU.
@@ -124,6 +135,8 @@ public sealed record CurriculumConfig : FamilyConfig
             SkillGraph = "lego", LegoChain = 3,
             SkillModel = new GptConfig { ContextLength = 32, Layers = 3, Heads = 4, Width = 64 },
             SkillSteps = 600, SkillItRoundSteps = 50,
+            // Skill-it's graph from data, as its LEGO experiments do: one single-skill run per skill.
+            SkillItGraph = "measured", SkillGraphSteps = 200,
         },
         _ => new CurriculumConfig
         {
@@ -133,6 +146,7 @@ public sealed record CurriculumConfig : FamilyConfig
             BatchSize = 64, Steps = 3000, EvalInterval = 100, LearningRate = 1e-3, WarmupSteps = 100, Threads = 0,
             GradedCorpora = ["difficulty:arithmetic", "difficulty:dyck"],
             ValidationSequences = 512, ReferenceSteps = 1000, SkillGraph = "lego", LegoChain = 5, SkillItRoundSteps = 200, SkillValidationItems = 256,
+            SkillItGraph = "measured", SkillGraphSteps = 500,
         },
     };
 

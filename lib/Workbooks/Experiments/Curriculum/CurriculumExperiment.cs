@@ -52,6 +52,7 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
         var runs = new List<ArmRun>();
         var agreement = new List<DifficultyAgreement>();
         IReadOnlyList<string> skillNames = [];
+        double[,]? measured = null;
         var datasets = config.GradedCorpora
             .Select(g => CurriculumData.Graded(g, tokenizer, context, trainSequences, config.ValidationSequences, DataSeed)).ToList();
         if (config.CorpusPath is { } corpus)
@@ -86,9 +87,11 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             var skills = CurriculumData.Skills(skillCorpus, tokenizer, context, perSkill, 4, config.SkillValidationItems, DataSeed);
             var name = skillCorpus is LegoSkills ? $"lego{config.LegoChain}" : skillCorpus.Graph.Name;
             var key = new DatasetKey(name, $"skills:{name}", tokenizer.Spec, context, perSkill, config.SkillValidationItems, DataSeed);
+            var skillModel = config.SkillModelOrDefault with { VocabSize = tokenizer.VocabSize };
+            if (config.SkillGraphSteps > 0) measured = MeasureSkillGraph(config, skillModel, runner, skills, tokenizer, key, cancellation);
             foreach (var arm in config.SkillArms)
                 foreach (var seed in config.Seeds)
-                    runs.Add(Skills(config, config.SkillModelOrDefault with { VocabSize = tokenizer.VocabSize }, runner, skills, tokenizer, key, arm, seed, cancellation));
+                    runs.Add(Skills(config, skillModel, runner, skills, tokenizer, key, arm, seed, measured, cancellation));
         }
 
         if (config.ReweightingArms.Count > 0 && datasets.Count > 0)
@@ -100,7 +103,12 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
                     runs.Add(Reweighting(config, model, runner, data, key, arm, seed, cancellation));
         }
 
-        return new CurriculumResult(config, runs, agreement, CurriculumClaims.Verdict(runs), clock.Elapsed) { SkillNames = skillNames };
+        return new CurriculumResult(config, runs, agreement, CurriculumClaims.Verdict(runs), clock.Elapsed)
+        {
+            SkillNames = skillNames,
+            MeasuredSkillGraph = measured is null ? null
+                : Enumerable.Range(0, measured.GetLength(0)).Select(i => (IReadOnlyList<double>)Enumerable.Range(0, measured.GetLength(1)).Select(j => measured[i, j]).ToArray()).ToArray(),
+        };
     }
 
     /// <summary>The skill corpus a config names: "lego" with its chain length, or a registered graph ("strops").</summary>
@@ -189,14 +197,54 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
         return new ArmRun(CurriculumParts.Ordering, BudgetName(data.Name, budget), arm, seed, result.Eval(Validation), Cached: result.Replayed);
     }
 
+    /// <summary>
+    /// Skill-it's graph from data: one run per skill, from the same initial weights (a fixed seed shared by all seeds),
+    /// trained on that skill alone; A[i, j] is the relative drop of skill j's held-out answer loss, clamped at 0.
+    /// </summary>
+    static double[,] MeasureSkillGraph(CurriculumConfig config, GptConfig model, JobRunner runner, SkillDataset skills, TextTokenizer tokenizer,
+        DatasetKey key, CancellationToken cancellation)
+    {
+        const long graphSeed = 2_000_003;
+        int n = skills.Graph.Skills.Count;
+        var before = new double[n];
+        var after = new double[n, n];
+        for (int i = 0; i < n; i++)
+        {
+            var job = new TrainingJob
+            {
+                Experiment = Experiment,
+                Name = $"{key.Name}/graph/{skills.Graph.Skills[i]}",
+                Model = model,
+                Train = Train(config, graphSeed, config.SkillGraphSteps) with { EvalInterval = 0 },
+                Data = new ArmData("skills-graph", key, CurriculumArms.TargetOnly, $"skill={i}"),
+            };
+            int only = i;
+            var result = runner.Run(job, () =>
+            {
+                var order = new SkillItMixture(skills.Train.GroupIndices, SkillItMixture.Identity(n), 0, long.MaxValue, graphSeed,
+                    initialWeights: Enumerable.Range(0, n).Select(k => k == only ? 1.0 : 0.0).ToArray(), name: $"only-{only}");
+                return new JobInputs(new CurriculumBatches(skills.Train, order, config.BatchSize),
+                    Enumerable.Range(0, n).Select(j => new EvalSet($"skill{j}", AnswerEvaluation.Batches(skills.HeldOutBySkill[j], tokenizer, model.ContextLength, config.BatchSize))).ToArray());
+            }, cancellation);
+            for (int j = 0; j < n; j++)
+            {
+                var curve = result.Eval($"skill{j}");
+                before[j] = curve[0].Value; // the same initial weights in every run
+                after[i, j] = curve[^1].Value;
+            }
+        }
+        return SkillsGraphMatrix.Estimate(before, after);
+    }
+
     static ArmRun Skills(CurriculumConfig config, GptConfig model, JobRunner runner, SkillDataset skills, TextTokenizer tokenizer,
-        DatasetKey key, string arm, long seed, CancellationToken cancellation)
+        DatasetKey key, string arm, long seed, double[,]? measured, CancellationToken cancellation)
     {
         var graph = skills.Graph;
-        var a = SkillsGraphMatrix.FromPrerequisites(graph.Adjacency(includeSelf: false), edgeWeight: config.SkillItEdgeWeight);
+        var a = config.SkillItGraph == "measured" && measured is not null ? measured
+            : SkillsGraphMatrix.FromPrerequisites(graph.Adjacency(includeSelf: false), edgeWeight: config.SkillItEdgeWeight);
         var topological = graph.TopologicalOrder.Select(graph.IndexOf).ToArray();
         var parameters = arm == CurriculumArms.SkillIt
-            ? $"eta={F(config.SkillItEta)};round={config.SkillItRoundSteps};window={config.SkillItWindow?.ToString(CultureInfo.InvariantCulture) ?? "all"};graph=prerequisites;edge={F(config.SkillItEdgeWeight)};normalise={config.SkillItNormaliseLosses}"
+            ? $"eta={F(config.SkillItEta)};round={config.SkillItRoundSteps};window={config.SkillItWindow?.ToString(CultureInfo.InvariantCulture) ?? "all"};graph={(config.SkillItGraph == "measured" ? $"measured:{config.SkillGraphSteps}" : "prerequisites")};edge={F(config.SkillItEdgeWeight)};normalise={config.SkillItNormaliseLosses}"
             : "";
         var job = new TrainingJob
         {
