@@ -71,6 +71,13 @@ public sealed record TrainConfig
     /// <summary>Whether resume checkpoints are on (by time or by steps).</summary>
     [JsonIgnore] public bool WritesResumeCheckpoints => CheckpointDirectory is not null && (ResumeCheckpointSeconds > 0 || ResumeCheckpointSteps > 0);
 
+    /// <summary>
+    /// In-batch loss-based reweighting of the per-sample losses (null: the plain mean, the default). Left out of the
+    /// serialised config when null, so the config hashes of runs without it do not change.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public InBatchLossWeighting? LossWeighting { get; init; }
+
     public long Seed { get; init; }
     /// <summary>"auto", "cpu", "cuda" or "cuda:N".</summary>
     public string Device { get; init; } = "auto";
@@ -110,6 +117,7 @@ public sealed record TrainConfig
         Require(Threads >= 0, nameof(Threads), $"must be >= 0, got {Threads}");
         Require(LogInterval >= 1, nameof(LogInterval), $"must be >= 1, got {LogInterval}");
         Require(ProgressSeconds >= 0, nameof(ProgressSeconds), $"must be >= 0, got {ProgressSeconds}");
+        LossWeighting?.Validate();
     }
 
     static void Require(bool ok, string name, string problem)

@@ -188,7 +188,22 @@ public sealed class Trainer
             optimizer.ZeroGrad();
             Tensor? perSample = null;
             Tensor lossTensor;
-            if (feedback is null) lossTensor = MixedPrecision.Loss(model, input, target);
+            double? reportedLoss = null;
+            if (config.LossWeighting is { } weighting)
+            {
+                // In-batch reweighting: the weights come from this batch's current losses and carry no gradient;
+                // the curve records the plain mean, so that runs with and without weighting are comparable.
+                perSample = MixedPrecision.LossPerSample(model, input, target);
+                if (weighting.ActiveAt(step))
+                {
+                    var values = perSample.detach().to(float64).cpu().data<double>().ToArray();
+                    using var w = torch.tensor(weighting.Weights(values), dtype: perSample.dtype, device: perSample.device);
+                    lossTensor = (perSample * w).mean();
+                    reportedLoss = values.Average();
+                }
+                else lossTensor = perSample.mean();
+            }
+            else if (feedback is null) lossTensor = MixedPrecision.Loss(model, input, target);
             else
             {
                 // Per-sequence losses from the same forward pass; their mean is the loss to minimise.
@@ -196,7 +211,8 @@ public sealed class Trainer
                 lossTensor = perSample.mean();
             }
             lossTensor.backward();
-            double loss = lossTensor.item<float>();
+            double loss = reportedLoss ?? lossTensor.item<float>();
+            if (reportedLoss is not null && !double.IsFinite(lossTensor.item<float>())) Diverged(step + 1, "weighted training loss", lossTensor.item<float>());
             if (!double.IsFinite(loss)) Diverged(step + 1, "training loss", loss);
             double? gradNorm = null;
             if (config.GradClip > 0)

@@ -46,7 +46,7 @@ public class ClaimsTests
             .Concat(Arm("ordering", "pacing:reference-loss", 1.88, 1.90, 1.89)).ToList();
         Assert.Equal(Outcome.Held, CurriculumClaims.ModelDifficultyAtLeastHeuristic(runs).Outcome);
 
-        var worse = runs.Where(r => r.Arm != "pacing:reference-loss").Concat(Arm("ordering", "tinyhelen", 2.2, 2.21, 2.19)).ToList();
+        var worse = runs.Where(r => r.Arm != "pacing:reference-loss").Concat(Arm("ordering", "pacing:reference-loss", 2.2, 2.21, 2.19)).ToList();
         Assert.Equal(Outcome.NotReproduced, CurriculumClaims.ModelDifficultyAtLeastHeuristic(worse).Outcome);
     }
 
@@ -89,5 +89,63 @@ public class ClaimsTests
         Assert.Equal(2.5, s.Mean);
         Assert.Equal(Math.Sqrt(5.0 / 3), s.Std, 12);
         Assert.Equal("2.500 ± 1.291", s.Format());
+    }
+}
+
+public class NewClaimsTests
+{
+    static IReadOnlyList<CurvePoint> Flat(double start, double level) =>
+        [new CurvePoint(0, 0, start), new CurvePoint(10, 100, level), new CurvePoint(20, 200, level / 2)];
+
+    [Fact]
+    public void Log_gap_is_averaged_over_the_evaluations_after_the_start()
+    {
+        var runs = new[]
+        {
+            new ArmRun("reweighting", "d", "uniform", 1, Flat(3, 2)), new ArmRun("reweighting", "d", "linupper", 1, Flat(3, 1)),
+        };
+        // ln 2 - ln 1 at step 10, ln 1 - ln 0.5 at step 20: both ln 2; the shared start is left out.
+        var gap = CurriculumClaims.MeanLogGap(runs, "reweighting", "d", "linupper", "uniform");
+        Assert.Equal(Math.Log(2), gap.Mean, 12);
+    }
+
+    [Fact]
+    public void Reweighting_claim_holds_when_the_curve_is_lower_for_every_seed_and_fails_when_higher()
+    {
+        ArmRun R(string arm, long seed, double level) => new("reweighting", "d", arm, seed, Flat(3, level));
+        var better = new[] { R("uniform", 1, 2), R("uniform", 2, 2.1), R("uniform", 3, 1.9), R("linupper", 1, 1.8), R("linupper", 2, 1.92), R("linupper", 3, 1.7) };
+        Assert.Equal(Outcome.Held, CurriculumClaims.ReweightingLowersLoss(better).Outcome);
+        var worse = better.Select(r => r.Arm == "linupper" ? r with { Arm = "uniform" } : r with { Arm = "linupper" }).ToArray();
+        Assert.Equal(Outcome.NotReproduced, CurriculumClaims.ReweightingLowersLoss(worse).Outcome);
+        Assert.Equal(Outcome.Inconclusive, CurriculumClaims.ReweightingLowersLoss(better.Take(2).Concat(better.Skip(3).Take(2)).ToArray()).Outcome);
+    }
+
+    [Fact]
+    public void Skill_it_claim_is_inconclusive_when_target_only_cannot_learn_the_target()
+    {
+        static IReadOnlyList<CurvePoint> C(double final) =>
+            Enumerable.Range(0, 11).Select(i => new CurvePoint(i * 10, i * 1000, 3 - (3 - final) * i / 10.0)).ToArray();
+        IEnumerable<ArmRun> Arm(string arm, double acc, params double[] finals) =>
+            finals.Select((f, s) => new ArmRun("skills", "lego3", arm, s, C(f), TargetAccuracy: acc));
+        var runs = Arm("uniform", 0.5, 1.0, 1.02, 0.98).Concat(Arm("skill-it", 0.6, 0.5, 0.52, 0.48));
+        var unlearnable = runs.Concat(Arm("target-only", 0.55, 0.9, 0.9, 0.9)).ToList();
+        var c = CurriculumClaims.SkillItFaster(unlearnable);
+        Assert.Equal(Outcome.Inconclusive, c.Outcome);
+        Assert.Contains("not learnable", c.Note);
+        var learnable = runs.Concat(Arm("target-only", 0.95, 0.3, 0.3, 0.3)).ToList();
+        Assert.Equal(Outcome.Held, CurriculumClaims.SkillItFaster(learnable).Outcome);
+    }
+
+    [Fact]
+    public void Claim_two_compares_measures_under_the_pacing_schedule_only()
+    {
+        static IReadOnlyList<CurvePoint> C(double final) => [new CurvePoint(0, 0, 3), new CurvePoint(10, 100, final)];
+        IEnumerable<ArmRun> Arm(string arm, params double[] finals) => finals.Select((f, s) => new ArmRun("ordering", "d", arm, s, C(f)));
+        // A heuristic under another schedule is far better, but only pacing:length is the comparison.
+        var runs = Arm("random", 2, 2, 2).Concat(Arm("pacing:length", 1.9, 1.91, 1.89)).Concat(Arm("easy-to-hard:length", 1.0, 1.0, 1.0))
+            .Concat(Arm("pacing:reference-loss", 1.89, 1.90, 1.88)).ToList();
+        var claim = CurriculumClaims.ModelDifficultyAtLeastHeuristic(runs);
+        Assert.Equal(Outcome.Held, claim.Outcome);
+        Assert.Contains("pacing:length", claim.Ours);
     }
 }

@@ -41,6 +41,10 @@ public class ExperimentTests
         Assert.Equal(4, a.Verdict.Claims.Count);
         Assert.Equal(["level", "length", "rarity", "reference-loss"], a.Agreement.Single().Measures);
         Assert.Equal(["copy", "reverse", "upper", "revup"], a.SkillNames);
+        // Skill-it's graph measured from data: one single-skill run per skill, a relative loss drop in [0, 1] per pair.
+        Assert.Equal(4, a.MeasuredSkillGraph!.Count);
+        Assert.All(a.MeasuredSkillGraph, row => Assert.All(row, x => Assert.InRange(x, 0, 1)));
+        Assert.Equal(a.MeasuredSkillGraph, b.MeasuredSkillGraph);
 
         Assert.Equal(a.Runs.Select(r => r.Curve.Select(p => p.Value).ToArray()), b.Runs.Select(r => r.Curve.Select(p => p.Value).ToArray()));
         Assert.Equal(a.Runs.Select(r => r.TargetAccuracy), b.Runs.Select(r => r.TargetAccuracy));

@@ -132,3 +132,19 @@ public class SkillItTests
         Assert.Contains("2 evaluation losses", e.Message);
     }
 }
+
+public class SkillBaselineTests
+{
+    [Fact]
+    public void Target_only_draws_only_the_target_and_stratified_puts_every_skill_in_every_batch()
+    {
+        var pool = Pools.Make(30, groups: 3);
+        var groupOf = pool.GroupIndices;
+        var graph = Workbooks.Data.Curriculum.SkillItMixture.Identity(3);
+        var target = Workbooks.Experiments.Curriculum.CurriculumArms.Skills("target-only", pool, graph, [0, 1, 2], 0, 10, null, 1, null, target: 2);
+        for (int step = 0; step < 5; step++) Assert.All(target.Batch(step, 6), i => Assert.Equal("g2", pool.GroupNames[groupOf[i]]));
+        var stratified = Workbooks.Experiments.Curriculum.CurriculumArms.Skills("stratified", pool, graph, [0, 1, 2], 0, 10, null, 1, null);
+        for (int step = 0; step < 5; step++)
+            Assert.Equal([2, 2, 2], stratified.Batch(step, 6).GroupBy(i => groupOf[i]).OrderBy(g => g.Key).Select(g => g.Count()));
+    }
+}

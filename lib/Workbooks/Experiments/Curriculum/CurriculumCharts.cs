@@ -46,6 +46,13 @@ public static class CurriculumCharts
         return Charts.Heatmap(a.Spearman, a.Measures, a.Measures, title: $"Agreement of difficulty measures (Spearman), {a.Dataset}", valueFormat: ".2f");
     }
 
+    /// <summary>The skills graph measured from data (rows: the skill trained on; columns: the skill whose loss dropped).</summary>
+    public static GenericChart SkillGraphHeatmap(this CurriculumResult result)
+    {
+        var g = result.MeasuredSkillGraph ?? throw new InvalidOperationException("this result has no measured skills graph (set SkillGraphSteps > 0)");
+        return Charts.Heatmap(g, result.SkillNames, result.SkillNames, title: "Skills graph measured from data (relative loss drop of column after training on row)", valueFormat: ".2f");
+    }
+
     /// <summary>Skill-it's weight on each skill over training (one seed).</summary>
     public static GenericChart MixtureChart(this CurriculumResult result, long? seed = null)
     {

@@ -1,6 +1,7 @@
 using Workbooks.Data.Curriculum;
 using Workbooks.Experiments.Common;
 using Workbooks.Models;
+using Workbooks.Training;
 
 namespace Workbooks.Experiments.Curriculum;
 
@@ -23,7 +24,7 @@ public sealed record CurriculumConfig : FamilyConfig
     /// <summary>A user corpus to compare the orderings on too, as a <see cref="Data.CorpusSpec"/> string.</summary>
     public string? CorpusPath { get; init; }
     public IReadOnlyList<string> OrderingArms { get; init; } =
-        ["random", "easy-to-hard:level", "hard-to-easy:level", "pacing:level", "pacing:length", "pacing:rarity", "pacing:reference-loss", "tinyhelen"];
+        ["random", "easy-to-hard:level", "hard-to-easy:level", "pacing:level", "pacing:length", "pacing:reference-loss"];
     public int ValidationSequences { get; init; } = 128;
     public double PacingC0 { get; init; } = 0.2;
     public int TinyHelenStages { get; init; } = 4;
@@ -34,7 +35,12 @@ public sealed record CurriculumConfig : FamilyConfig
     public string SkillGraph { get; init; } = "strops";
     /// <summary>Chain length when <see cref="SkillGraph"/> is "lego": the target needs LegoChain - 1 resolution hops.</summary>
     public int LegoChain { get; init; } = 3;
-    public IReadOnlyList<string> SkillArms { get; init; } = ["uniform", "skill-it", "blocked", "interleaved"];
+    /// <summary>Skill-it's LEGO comparison: Skill-it against uniform (random over all skills' data), stratified (equal per skill in every batch) and target-only.</summary>
+    public IReadOnlyList<string> SkillArms { get; init; } = ["uniform", "skill-it", "stratified", "target-only"];
+    /// <summary>The skills part's model; null: <see cref="Model"/>. LEGO needs more depth than the ordering part to be learnable in the budget.</summary>
+    public GptConfig? SkillModel { get; init; }
+    /// <summary>The skills part's steps; null: <see cref="Steps"/>.</summary>
+    public int? SkillSteps { get; init; }
     public double SkillItEta { get; init; } = 0.5;
     public int SkillItRoundSteps { get; init; } = 25;
     public int? SkillItWindow { get; init; } = 3;
@@ -43,11 +49,35 @@ public sealed record CurriculumConfig : FamilyConfig
     /// <summary>Divide evaluation losses by their first-round values, so that η does not depend on the loss scale.</summary>
     public bool SkillItNormaliseLosses { get; init; } = true;
     public int SkillValidationItems { get; init; } = 64;
+    /// <summary>
+    /// Skill-it's graph: "prerequisites" (the known edges, weighted <see cref="SkillItEdgeWeight"/>) or "measured"
+    /// (as Skill-it does: train a copy on each skill alone for <see cref="SkillGraphSteps"/> and take the relative drop of
+    /// every skill's answer loss). The measured graph is shown in the notebook either way when its steps are positive.
+    /// </summary>
+    public string SkillItGraph { get; init; } = "prerequisites";
+    /// <summary>Steps of each single-skill run that measures the skills graph (0: not measured).</summary>
+    public int SkillGraphSteps { get; init; }
 
-    // Per-sample loss-based reweighting, on the first graded set.
-    public IReadOnlyList<string> ReweightingArms { get; init; } = ["uniform", "deprioritise-low-loss", "upweight-high-loss"];
-    public double ReweightTemperature { get; init; } = 1.0;
-    public double ReweightCap { get; init; } = 1.0;
+    // In-batch loss-based reweighting (Sow et al. 2025), on the first graded set: every arm sees the same random
+    // batches; only the weights of the per-sample losses in the step's objective differ.
+    public IReadOnlyList<string> ReweightingArms { get; init; } = ["uniform", "linupper", "quadratic", "extremes"];
+    /// <summary>Softmax temperature r of the in-batch weights (the paper's main setting is r = 1).</summary>
+    public double ReweightR { get; init; } = 1.0;
+    /// <summary>LinUpper's cap δ on the normalised loss in [-1, 1].</summary>
+    public double ReweightDelta { get; init; } = 0.5;
+    /// <summary>Fraction of the steps trained with the plain mean before weighting starts (the paper's burn-in, about 5%).</summary>
+    public double ReweightBurnIn { get; init; } = 0.05;
+
+    /// <summary>
+    /// Ordering arms fine-tune from a base model trained for <see cref="ReferenceSteps"/> on a disjoint, ungraded
+    /// (randomly ordered) sample, as the medical-QA curriculum paper fine-tunes pretrained models; false: from scratch.
+    /// </summary>
+    public bool OrderingFromBase { get; init; } = true;
+    /// <summary>
+    /// The ordering arms train at each of these multiples of <see cref="Steps"/> (the pool is fixed, so longer
+    /// budgets repeat it): whether an ordering's effect shrinks as training gets longer.
+    /// </summary>
+    public IReadOnlyList<int> OrderingBudgets { get; init; } = [1, 4];
 
     public override void Validate()
     {
@@ -61,7 +91,16 @@ public sealed record CurriculumConfig : FamilyConfig
             $"and ReweightingArms must include '{CurriculumArms.Uniform}', their baseline");
         Require(ValidationSequences > 0 && SkillValidationItems > 0 && ReferenceSteps > 0, nameof(ValidationSequences), "and SkillValidationItems and ReferenceSteps must be positive");
         Require(PacingC0 is > 0 and <= 1, nameof(PacingC0), $"must be in (0, 1], got {PacingC0}");
-        Require(SkillItRoundSteps > 0 && SkillItRoundSteps <= Steps, nameof(SkillItRoundSteps), $"must be in 1..Steps={Steps}");
+        Require(OrderingBudgets.Count > 0 && OrderingBudgets.All(b => b > 0) && OrderingBudgets.Distinct().Count() == OrderingBudgets.Count,
+            nameof(OrderingBudgets), $"must be distinct positive multiples of Steps, got [{string.Join(", ", OrderingBudgets)}]");
+        Require(ReweightR > 0 && double.IsFinite(ReweightR), nameof(ReweightR), $"must be positive and finite, got {ReweightR}");
+        Require(ReweightBurnIn is >= 0 and < 1, nameof(ReweightBurnIn), $"must be in [0, 1), got {ReweightBurnIn}");
+        foreach (var arm in ReweightingArms) CurriculumArms.Weighting(arm, ReweightR, ReweightDelta, 0);
+        Require(SkillItRoundSteps > 0 && SkillItRoundSteps <= SkillStepsOrDefault, nameof(SkillItRoundSteps), $"must be in 1..SkillSteps={SkillStepsOrDefault}");
+        Require(SkillItGraph is "prerequisites" or "measured", nameof(SkillItGraph), $"must be 'prerequisites' or 'measured', got '{SkillItGraph}'");
+        Require(SkillGraphSteps >= 0 && (SkillItGraph != "measured" || SkillGraphSteps > 0), nameof(SkillGraphSteps),
+            $"must be >= 0, and positive when SkillItGraph is 'measured' (got {SkillGraphSteps})");
+        Require(SkillSteps is null or > 0, nameof(SkillSteps), $"must be positive, got {SkillSteps}");
     }
 
     static void Require(bool ok, string name, string problem)
@@ -70,6 +109,8 @@ public sealed record CurriculumConfig : FamilyConfig
     }
 
     public int TokensPerStep => BatchSize * Model.ContextLength;
+    public int SkillStepsOrDefault => SkillSteps ?? Steps;
+    public GptConfig SkillModelOrDefault => SkillModel ?? Model;
     public long TokenBudget => (long)Steps * TokensPerStep;
 
     /// <summary>The preset of a profile: smoke (CI, under a minute), quick (minutes on a laptop CPU), full (one GPU).</summary>
@@ -83,9 +124,20 @@ public sealed record CurriculumConfig : FamilyConfig
             GradedCorpora = ["difficulty:arithmetic"],
             OrderingArms = ["random", "easy-to-hard:level", "pacing:length", "pacing:reference-loss", "tinyhelen"],
             TinyHelenStages = 2, LegoChain = 3, SkillArms = ["uniform", "skill-it"], SkillItRoundSteps = 10, SkillValidationItems = 16,
-            ReweightingArms = ["uniform", "deprioritise-low-loss"],
+            ReweightingArms = ["uniform", "linupper"], OrderingBudgets = [1], SkillGraphSteps = 10,
         },
-        ProfileKind.Quick => new CurriculumConfig { Profile = profile.Name },
+        // Quick: 5 seeds (claims 1 and 4 need a spread); LEGO with a 3-variable chain, 3 layers x 64, 600 steps, the
+        // smallest setting in which target-only training learns the target in minutes on a CPU.
+        ProfileKind.Quick => new CurriculumConfig
+        {
+            Profile = profile.Name,
+            Seeds = [1, 2, 3, 4, 5],
+            SkillGraph = "lego", LegoChain = 3,
+            SkillModel = new GptConfig { ContextLength = 32, Layers = 3, Heads = 4, Width = 64 },
+            SkillSteps = 600, SkillItRoundSteps = 50,
+            // Skill-it's graph from data, as its LEGO experiments do: one single-skill run per skill.
+            SkillItGraph = "measured", SkillGraphSteps = 200,
+        },
         _ => new CurriculumConfig
         {
             Profile = profile.Name,
@@ -94,6 +146,7 @@ public sealed record CurriculumConfig : FamilyConfig
             BatchSize = 64, Steps = 3000, EvalInterval = 100, LearningRate = 1e-3, WarmupSteps = 100, Threads = 0,
             GradedCorpora = ["difficulty:arithmetic", "difficulty:dyck"],
             ValidationSequences = 512, ReferenceSteps = 1000, SkillGraph = "lego", LegoChain = 5, SkillItRoundSteps = 200, SkillValidationItems = 256,
+            SkillItGraph = "measured", SkillGraphSteps = 500,
         },
     };
 
@@ -105,7 +158,7 @@ public sealed record CurriculumConfig : FamilyConfig
 /// The arms of the curriculum experiment by name, and the data order each one trains with.
 /// Orderings: "random", "easy-to-hard:MEASURE", "hard-to-easy:MEASURE", "pacing:MEASURE", "pacing-linear:MEASURE",
 /// "tinyhelen" (MEASURE: level, length, rarity, reference-loss). Skills: "uniform", "skill-it", "blocked",
-/// "interleaved". Reweighting: "uniform", "deprioritise-low-loss", "upweight-high-loss".
+/// "interleaved". Reweighting: "uniform", "linupper", "quadratic", "extremes".
 /// </summary>
 public static class CurriculumArms
 {
@@ -115,6 +168,10 @@ public static class CurriculumArms
     public const string SkillIt = "skill-it";
     public const string Blocked = "blocked";
     public const string Interleaved = "interleaved";
+    /// <summary>Equal numbers of every skill in every batch (Skill-it's stratified baseline).</summary>
+    public const string Stratified = "stratified";
+    /// <summary>Only the target skill's data (Skill-it's skill-specific baseline, and the learnability gate).</summary>
+    public const string TargetOnly = "target-only";
 
     /// <summary>Difficulty measures: the generator's level, two heuristics and one model-defined one.</summary>
     public static IReadOnlyList<string> Measures { get; } = ["level", "length", "rarity", "reference-loss"];
@@ -155,25 +212,40 @@ public static class CurriculumArms
     /// <summary>The data order of a skills arm over a pool whose groups are the graph's skills in order.</summary>
     /// <param name="evalLosses">Answer losses per skill of the training model after a step (Skill-it's evaluation).</param>
     public static IDataOrder Skills(string arm, SequencePool pool, double[,] graph, IReadOnlyList<int> topologicalOrder,
-        double eta, long roundSteps, int? window, long seed, Func<long, double[]>? evalLosses, bool normaliseLosses = false)
+        double eta, long roundSteps, int? window, long seed, Func<long, double[]>? evalLosses, bool normaliseLosses = false, int? target = null)
     {
         int skills = pool.GroupNames.Count;
         return arm switch
         {
             Uniform => SkillItMixture.Uniform(pool.GroupIndices, skills, seed),
+            Stratified => new InterleavedOrder(pool.GroupIndices, seed, Stratified),
+            TargetOnly => new SkillItMixture(pool.GroupIndices, SkillItMixture.Identity(skills), 0, long.MaxValue, seed,
+                initialWeights: Enumerable.Range(0, skills).Select(k => k == (target ?? skills - 1) ? 1.0 : 0.0).ToArray(), name: TargetOnly),
             SkillIt => new SkillItMixture(pool.GroupIndices, graph, eta, roundSteps, seed, evalLosses, window, name: SkillIt, normaliseLosses: normaliseLosses),
             Blocked => new BlockedOrder(pool.GroupIndices, seed, topologicalOrder),
             Interleaved => new InterleavedOrder(pool.GroupIndices, seed),
-            _ => throw new ArgumentException($"unknown skills arm '{arm}'; use {Uniform}, {SkillIt}, {Blocked} or {Interleaved}", nameof(arm)),
+            _ => throw new ArgumentException($"unknown skills arm '{arm}'; use {Uniform}, {SkillIt}, {Stratified}, {TargetOnly}, {Blocked} or {Interleaved}", nameof(arm)),
         };
     }
 
-    /// <summary>The data order of a reweighting arm.</summary>
-    public static IDataOrder Reweighting(string arm, int count, long seed, double temperature, double cap) => arm switch
+    public const string LinUpper = "linupper";
+
+    /// <summary>
+    /// The in-batch loss weighting of a reweighting arm: null for "uniform" (the plain mean, the trainer's default
+    /// path), else the named strategy of Sow et al.: "linupper", "quadratic" or "extremes".
+    /// </summary>
+    public static InBatchLossWeighting? Weighting(string arm, double r, double delta, long burnInSteps)
     {
-        Uniform => new LossReweighting(count, ReweightStrategy.Uniform, seed, temperature, cap),
-        "deprioritise-low-loss" => new LossReweighting(count, ReweightStrategy.DeprioritiseLowLoss, seed, temperature, cap),
-        "upweight-high-loss" => new LossReweighting(count, ReweightStrategy.UpweightHighLoss, seed, temperature, cap),
-        _ => throw new ArgumentException($"unknown reweighting arm '{arm}'; use uniform, deprioritise-low-loss or upweight-high-loss", nameof(arm)),
-    };
+        if (arm == Uniform) return null;
+        var strategy = arm switch
+        {
+            LinUpper => LossWeightStrategy.LinUpper,
+            "quadratic" => LossWeightStrategy.Quadratic,
+            "extremes" => LossWeightStrategy.Extremes,
+            _ => throw new ArgumentException($"unknown reweighting arm '{arm}'; use uniform, linupper, quadratic or extremes", nameof(arm)),
+        };
+        var w = new InBatchLossWeighting { Strategy = strategy, R = r, Delta = delta, BurnInSteps = burnInSteps };
+        w.Validate();
+        return w;
+    }
 }

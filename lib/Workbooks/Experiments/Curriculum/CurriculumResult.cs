@@ -15,6 +15,12 @@ public sealed record CurriculumResult(
 {
     /// <summary>The skills of the skills part, in the order of the mixture weights.</summary>
     public IReadOnlyList<string> SkillNames { get; init; } = [];
+
+    /// <summary>
+    /// The skills graph measured from data as Skill-it does ([i][j]: relative drop of skill j's answer loss after
+    /// training on skill i alone); null when not measured.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<double>>? MeasuredSkillGraph { get; init; }
 }
 
 /// <summary>The parts of the curriculum experiment.</summary>
