@@ -33,6 +33,10 @@ public static class DocumentSplit
     /// <summary>Below this many documents a corpus is split by its token stream's tail rather than by document.</summary>
     public const int FewDocuments = 20;
 
+    /// <summary>Whole documents <see cref="Tokens"/> holds out of <paramref name="n"/> (0 below <see cref="FewDocuments"/>,
+    /// where the stream's tail is held out instead).</summary>
+    public static int HeldOutDocuments(int n, double validationFraction) => n < FewDocuments ? 0 : ValidationCount(n, validationFraction);
+
     /// <summary>
     /// The one rule every family splits a corpus by: many documents are split by document (a seeded
     /// <paramref name="validationFraction"/> of them held out); a few long ones (a book in one text file) hold out

@@ -211,8 +211,10 @@ public sealed class Trainer
                 lossTensor = perSample.mean();
             }
             lossTensor.backward();
-            double loss = reportedLoss ?? lossTensor.item<float>();
-            if (reportedLoss is not null && !double.IsFinite(lossTensor.item<float>())) Diverged(step + 1, "weighted training loss", lossTensor.item<float>());
+            // One read of the objective: the loss itself, or the weighted loss when the curve records the plain mean.
+            double objective = lossTensor.item<float>();
+            double loss = reportedLoss ?? objective;
+            if (!double.IsFinite(objective)) Diverged(step + 1, reportedLoss is null ? "training loss" : "weighted training loss", objective);
             if (!double.IsFinite(loss)) Diverged(step + 1, "training loss", loss);
             double? gradNorm = null;
             if (config.GradClip > 0)

@@ -51,6 +51,9 @@ public static class RewarmingClaims
     static ArmRun? One(IReadOnlyList<ArmRun> runs, ArmKind kind) => runs.FirstOrDefault(r => r.Arm.Kind == kind && r.Arm.Mode is null && IsLongest(runs, r));
     static ArmRun? Reference(IReadOnlyList<ArmRun> runs, VerdictSettings s) =>
         Rewarms(runs).FirstOrDefault(r => r.Arm.MaxLr == s.ReferenceMaxLr && r.Arm.WarmupSteps == s.ReferenceWarmup);
+    /// <summary>The replay arm closest to the "few percent" the papers recommend.</summary>
+    static ArmRun? FewPercentReplay(IReadOnlyList<ArmRun> runs, VerdictSettings s) =>
+        runs.Where(r => r.Arm.Kind == ArmKind.Replay && r.Arm.ReplayFraction > 0).MinBy(r => Math.Abs(r.Arm.ReplayFraction - s.FewPercentReplay));
     static Claim Missing(string id, string statement, string paper, string what) =>
         Claim.Undecided(id, statement, paper, $"not run: {what}", "missing arms");
 
@@ -186,8 +189,7 @@ public static class RewarmingClaims
     {
         const string statement = "A few percent of replay cuts forgetting at small downstream cost";
         const string paper = "5% replay: most of the upstream loss kept, downstream nearly unchanged";
-        ArmRun? Replay(IReadOnlyList<ArmRun> runs) => runs.Where(r => r.Arm.Kind == ArmKind.Replay && r.Arm.ReplayFraction > 0)
-            .MinBy(r => Math.Abs(r.Arm.ReplayFraction - s.FewPercentReplay));
+        ArmRun? Replay(IReadOnlyList<ArmRun> runs) => FewPercentReplay(runs, s);
         var forget = PerSeed(seeds, runs => Reference(runs, s) is { } n ? n.Final.Upstream - n.Start.Upstream : null);
         var cut = PerSeed(seeds, runs => Reference(runs, s) is { } n && Replay(runs) is { } r ? n.Final.Upstream - r.Final.Upstream : null);
         var cost = PerSeed(seeds, runs => Reference(runs, s) is { } n && Replay(runs) is { } r ? r.Final.Downstream - n.Final.Downstream : null);
@@ -220,13 +222,13 @@ public static class RewarmingClaims
     {
         const string statement = "Re-warming, re-decaying and a few percent of replay match re-training on the union of both data sets";
         const string paper = "matches the union baseline's average loss (Ibrahim et al., weak shift, 5% replay)";
-        ArmRun? Replay(IReadOnlyList<ArmRun> runs) => runs.Where(r => r.Arm.Kind == ArmKind.Replay)
-            .MinBy(r => Math.Abs(r.Arm.ReplayFraction - s.FewPercentReplay));
-        static double Mean(ArmPoint p) => (p.Upstream + p.Downstream) / 2;
-        var diff = PerSeed(seeds, runs => Replay(runs) is { } r && One(runs, ArmKind.Union) is { } u ? Mean(r.Final) - Mean(u.Final) : null);
+        // Per seed, a difference between the few-percent replay arm's final losses and the union baseline's.
+        SeedSample Minus(Func<ArmPoint, double> loss) => PerSeed(seeds, runs =>
+            FewPercentReplay(runs, s) is { } r && One(runs, ArmKind.Union) is { } u ? loss(r.Final) - loss(u.Final) : null);
+        var diff = Minus(p => (p.Upstream + p.Downstream) / 2);
         if (diff.N == 0) return Missing("6", statement, paper, "the replay arm and the union baseline are both needed");
-        var up = PerSeed(seeds, runs => Replay(runs) is { } r && One(runs, ArmKind.Union) is { } u ? r.Final.Upstream - u.Final.Upstream : null);
-        var down = PerSeed(seeds, runs => Replay(runs) is { } r && One(runs, ArmKind.Union) is { } u ? r.Final.Downstream - u.Final.Downstream : null);
+        var up = Minus(p => p.Upstream);
+        var down = Minus(p => p.Downstream);
         var ours = $"continued minus union per seed, mean of both losses {diff.Format()} (upstream {up.Format()}, downstream {down.Format()})";
         return Claim.From("6", statement, paper, ours, Stats.Within(diff, double.NegativeInfinity, 2 * s.Tolerance),
             $"matches: no worse than {2 * s.Tolerance} nats on the mean of both held-out losses");

@@ -69,8 +69,8 @@ public sealed class RewarmingData
             if (trainTokens.Length < needed || validationTokens.Length < needed)
                 throw new ArgumentException($"The {role} corpus '{spec}' is too small: {trainTokens.Length} train and {validationTokens.Length} " +
                     $"held-out tokens, but each needs at least ContextLength + 1 = {needed}.");
-            var trainDocs = docs.Count < DocumentSplit.FewDocuments ? docs.Count : docs.Count - DocumentSplit.ValidationCount(docs.Count, config.ValidationFraction);
-            summaries.Add(new DomainSummary(role, spec, trainDocs, docs.Count - trainDocs, trainTokens.Length, validationTokens.Length,
+            var heldOutDocs = DocumentSplit.HeldOutDocuments(docs.Count, config.ValidationFraction);
+            summaries.Add(new DomainSummary(role, spec, docs.Count - heldOutDocs, heldOutDocs, trainTokens.Length, validationTokens.Length,
                 Excerpt(docs[0].Text)));
             return (identity, (trainTokens, validationTokens));
         }
