@@ -11,14 +11,15 @@ public class RepetitionChartsTests
     static readonly RepetitionConfig Config = new()
     {
         Steps = 1024, BatchSize = 16, Model = new() { ContextLength = 64, Layers = 2, Heads = 2, Width = 64 },
-        Sizes = [new("d64", 64, 2, 2), new("d128", 128, 2, 4), new("d192", 192, 2, 6)], ReferenceSize = "d128", Seeds = [0, 1, 2],
+        Sizes = [new("d64", 64, 2, 2), new("d128", 128, 2, 4), new("d192", 192, 2, 6)], Seeds = [0, 1, 2],
+        Dropouts = [0.1], DropoutEpochs = [1, 32],
     };
 
     static RepetitionResult Result()
     {
         Assert.Equal(RepetitionAnalysisTests.Budget, Config.BudgetTokens);
         var runs = RepetitionAnalysisTests.Grid(RepetitionAnalysisTests.PaperWorld, seeds: 3);
-        var curves = runs.Where(r => r.Size == "d128" && r.Seed == 0 && r.Dropout == 0 && r.TotalTokens == Config.BudgetTokens)
+        var curves = runs.Where(r => r.Size == "d64" && r.Seed == 0 && r.Dropout == 0 && r.TotalTokens == Config.BudgetTokens)
             .Select(r => new ArmCurve(new RepetitionArm(ArmKind.Ladder, r.Size, r.Epochs, r.TotalTokens, 0, 0),
                 [new CurvePoint(10, r.TotalTokens / 2, r.HeldOutLoss + 0.1), new CurvePoint(20, r.TotalTokens, r.HeldOutLoss)], []))
             .ToList();
@@ -36,9 +37,9 @@ public class RepetitionChartsTests
         Assert.Contains("paper, 8.7B (Muennighoff et al.)", Names(RepetitionCharts.Degradation(r)));
         Assert.Equal(3, Names(RepetitionCharts.Gap(r)).Length);
         Assert.Equal(["1 epochs", "2 epochs", "4 epochs", "8 epochs", "16 epochs", "32 epochs"], Names(RepetitionCharts.TrainingCurves(r)));
-        Assert.Equal(["32 epochs", "1 epoch (unique data)"], Names(RepetitionCharts.DropoutBars(r)));
-        Assert.Contains("same law with the paper's R* = 15.4", Names(RepetitionCharts.Fit(r)));
-        Assert.Equal(2, Names(RepetitionCharts.ValueOfRepeatedData(r)).Length);
+        Assert.Equal(["1 epoch (unique data)", "32 epochs"], Names(RepetitionCharts.DropoutBars(r)));
+        Assert.Contains("d192 same law, paper's R* = 15.4", Names(RepetitionCharts.Fit(r)));
+        Assert.Equal(1 + 3, Names(RepetitionCharts.ValueOfRepeatedData(r)).Length);
     }
 
     [Fact]
@@ -56,9 +57,9 @@ public class RepetitionChartsTests
     {
         var r = Result();
         Assert.Equal(r.Analysis.Arms.Count, RepetitionCharts.ArmTable(r).Rows.Count);
-        // Ladder 1..32 plus one-epoch runs on the five smaller unique sets.
-        Assert.Equal(6 + 5, RepetitionCharts.FitTable(r).Rows.Count);
-        Assert.All(r.FitTable(), row => Assert.InRange(Math.Abs(row.ErrorPercent), 0, 0.5));
-        Assert.Equal(1, RepetitionCharts.FitSummary(r).Rows.Count);
+        // The 16- and 32-epoch runs of every size and seed, predicted from that seed's runs of at most 8 epochs.
+        Assert.Equal(3 * 3 * 2, RepetitionCharts.FitTable(r).Rows.Count);
+        Assert.All(r.PredictionTable(), row => Assert.InRange(Math.Abs(row.ErrorPercent), 0, 0.5));
+        Assert.Equal(3, RepetitionCharts.FitSummary(r).Rows.Count);
     }
 }

@@ -7,7 +7,7 @@ public class RepetitionDataTests
     // The data-samples files (not generated documents): small enough for a corpus-too-small case.
     static readonly RepetitionConfig Config = new()
     {
-        GeneratedDocumentsPerDomain = 0, Model = new() { ContextLength = 32, Layers = 1, Heads = 2, Width = 32 }, BatchSize = 8, Steps = 32, Epochs = [1, 2, 4, 8, 16],
+        GeneratedDocuments = 0, Model = new() { ContextLength = 32, Layers = 1, Heads = 2, Width = 32 }, BatchSize = 8, Steps = 32, Epochs = [1, 2, 4, 8, 16],
         Sizes = [new("a", 32, 1, 2), new("b", 48, 1, 2)], Seeds = [0, 1], SeedsPerOtherSize = 1,
         Dropouts = [0.1], DropoutEpochs = [16],
     };
@@ -70,9 +70,11 @@ public class RepetitionDataTests
     public void Grid_has_the_expected_arms()
     {
         var arms = Config.Arms();
-        // Reference size (middle of two = "b") has 2 seeds x (5 ladder + 4 unique-only + 1 dropout); "a" has 1 seed x 5 ladder.
-        Assert.Equal("b", Config.Reference);
-        Assert.Equal(2 * (5 + 4 + 1) + 5, arms.Count);
+        // The reference size (the smallest, "a") has 2 seeds x (5 ladder + 4 unique-only); the dropout size (the largest, "b")
+        // 1 seed x (5 ladder + 4 unique-only, where the law is fitted too + 1 dropout).
+        Assert.Equal("a", Config.Reference);
+        Assert.Equal("b", Config.DropoutOn);
+        Assert.Equal(2 * (5 + 4) + (5 + 4 + 1), arms.Count);
         Assert.Equal(arms.Count, arms.Distinct().Count());
         Assert.All(arms.Where(a => a.Kind != ArmKind.UniqueOnly), a => Assert.Equal(Config.BudgetTokens, a.BudgetTokens));
         // Seed by seed: the first seed's whole grid comes before any second-seed run.
@@ -105,6 +107,8 @@ public class RepetitionDataTests
         Assert.Contains("Epochs", Assert.Throws<ArgumentException>(() => (Config with { Epochs = [2, 4] }).Validate()).Message);
         Assert.Contains("DropoutEpochs", Assert.Throws<ArgumentException>(() => (Config with { DropoutEpochs = [2, 32] }).Validate()).Message);
         Assert.Contains("ReferenceSize", Assert.Throws<ArgumentException>(() => (Config with { ReferenceSize = "zz" }).Validate()).Message);
+        Assert.Contains("DropoutSize", Assert.Throws<ArgumentException>(() => (Config with { DropoutSize = "zz" }).Validate()).Message);
+        Assert.Contains("FinalEvaluations", Assert.Throws<ArgumentException>(() => (Config with { FinalEvaluations = 0 }).Validate()).Message);
         Assert.Contains("Dropouts", Assert.Throws<ArgumentException>(() => (Config with { Dropouts = [0] }).Validate()).Message);
     }
 }

@@ -23,7 +23,9 @@ public class RepetitionExperimentTests
         var arms = Smoke.Arms();
         Assert.Equal(arms.Count, first.Runs.Count);
         Assert.Equal(0, first.Cached);
-        Assert.Equal(Smoke.Epochs.Order(), first.Runs.Where(r => r.Size == "d32").Select(r => r.Epochs).Order());
+        Assert.Equal(Smoke.Epochs.Order(), first.Runs.Where(r => r.Size == "d32" && r.TotalTokens == Smoke.BudgetTokens).Select(r => r.Epochs).Order());
+        // The reference size also has one-epoch runs on each smaller unique set, for the fit.
+        Assert.Equal(Smoke.Epochs.Count - 1, first.Runs.Count(r => r.Size == "d32" && r.TotalTokens < Smoke.BudgetTokens));
         Assert.Contains(first.Runs, r => r.Dropout > 0);
         Assert.All(first.Runs, r => Assert.True(double.IsFinite(r.HeldOutLoss) && r.HeldOutLoss < Math.Log(260), $"{r} did not learn"));
 

@@ -16,17 +16,26 @@ public class RepetitionPresetTests
         var arms = config.Arms();
         Assert.True(config.Sizes.Count >= 2, "claim 2 needs two sizes");
         Assert.Contains(arms, a => a.Epochs == 4 && a.Kind == ArmKind.Ladder);
-        Assert.Contains(arms, a => a.Epochs >= RepetitionClaims.MinEpochsForRStar);
-        Assert.Contains(arms, a => a.Kind == ArmKind.Dropout);
+        Assert.Contains(arms, a => a.Epochs > RepetitionClaims.FitMaxEpochs);
+        // Dropout is an interaction: arms at one epoch and at a repeated count.
+        Assert.Contains(arms, a => a.Kind == ArmKind.Dropout && a.Epochs == 1);
+        Assert.Contains(arms, a => a.Kind == ArmKind.Dropout && a.Epochs > 1);
         Assert.Contains(arms, a => a.Kind == ArmKind.UniqueOnly);
     }
 
     [Fact]
-    public void Quick_uses_at_least_three_seeds_on_the_reference_size()
+    public void Quick_uses_six_seeds_on_the_reference_size_and_three_elsewhere()
     {
         var quick = RepetitionConfig.Preset(Profile.Quick);
-        Assert.True(quick.Seeds.Count >= 3);
+        Assert.True(quick.Seeds.Count >= 6);
+        Assert.True(quick.SeedsPerOtherSize >= 3);
         Assert.Equal(3, quick.Sizes.Count);
+        Assert.Equal("d32", quick.Reference);
+        Assert.Equal("d128", quick.DropoutOn);
+        Assert.Equal(1, quick.Threads);
+        // The reference size is near 20 tokens per parameter at the quick budget (the paper's compute-optimal allocation).
+        using var model = new Workbooks.Models.Gpt(quick.Sizes[0].ToGpt(Workbooks.Data.Tokenization.Tokenizers.Create(quick.Tokenizer).VocabSize, quick.ContextLength, 0));
+        Assert.InRange(quick.BudgetTokens / (double)model.ParameterCount(), 10, 30);
     }
 
     [Fact]
@@ -40,7 +49,7 @@ public class RepetitionPresetTests
             Environment.SetEnvironmentVariable(FamilyEnvironment.Corpus, path);
             var config = RepetitionConfig.Current();
             Assert.Equal([Path.GetFullPath(path)], config.Corpus);
-            Assert.Equal(0, config.GeneratedDocumentsPerDomain);
+            Assert.Equal(0, config.GeneratedDocuments);
             config.Validate();
             Environment.SetEnvironmentVariable(FamilyEnvironment.Corpus, null);
             Assert.Empty(RepetitionConfig.Current().Corpus);

@@ -3,7 +3,7 @@ namespace Workbooks.Data.Synthetic;
 /// <summary>
 /// The synthetic generators by name, for the CLI, notebooks and experiment configs:
 /// "domain:NAME" and "domains:mixed[-logs]" (rewarming), "difficulty[:arithmetic|:dyck]" (curriculum), "skills:SKILL" and
-/// "skillmix:GRAPH" (Skill-it), "task:NAME", "tasks", "sft:SKILL", "instruct[:dna]" (merging).
+/// "skillmix:GRAPH" (Skill-it), "task:NAME", "tasks", "sft:SKILL", "instruct[:dna]" (merging), "zipf" (repetition).
 /// </summary>
 public static class SyntheticCorpora
 {
@@ -63,6 +63,9 @@ public static class SyntheticCorpora
             [new ProseDomain(), new CodeDomain(), new ArithmeticDomain(), new LogsDomain()]));
         Add("domains:mixed-logs", () => new MixtureGenerator("domains:mixed-logs",
             [new ProseDomain(), new CodeDomain(), new ArithmeticDomain(), new LogsDomain()], [0.1, 0.1, 0.1, 0.7]));
+
+        // Natural-text-like scaling: loss keeps falling with more unique data (the repetition study's default).
+        Add("zipf", () => new ZipfText());
 
         // "difficulty" is the default graded corpus; it is the arithmetic one under its own name too.
         Add("difficulty", () => new ArithmeticDifficulty());

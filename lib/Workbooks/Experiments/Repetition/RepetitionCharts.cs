@@ -47,45 +47,50 @@ public static class RepetitionCharts
         return Charts.Curves(curves, xTitle: "training tokens", yTitle: "held-out loss", title: $"Held-out loss while training ({size}, seed {seed})");
     }
 
-    /// <summary>Held-out loss by dropout rate at the high epoch counts (mean ± sd over seeds), beside one epoch of unique data.</summary>
+    /// <summary>
+    /// Held-out loss by dropout rate at one epoch and at the most repeated epoch count (mean ± sd over seeds), on the
+    /// dropout size: the interaction the claim tests is the bars' order flipping between the two groups.
+    /// </summary>
     public static GenericChart DropoutBars(RepetitionResult r)
     {
-        var size = r.Analysis.ReferenceSize;
+        var size = r.Analysis.DropoutSize ?? throw new InvalidOperationException("no dropout arms to show");
         var bars = new List<BarValue>();
         var rates = new[] { 0.0 }.Concat(r.Config.Dropouts).ToList();
         foreach (var e in r.Config.DropoutEpochs.Order())
         foreach (var p in rates)
         {
             var values = r.Runs.Where(x => x.Size == size && x.Epochs == e && x.Dropout == p && x.TotalTokens == r.Config.BudgetTokens).Select(x => x.HeldOutLoss).ToList();
-            if (values.Count > 0) bars.Add(BarValue.OverSeeds($"dropout {p:0.0#}", $"{e} epochs", values));
+            if (values.Count > 0) bars.Add(BarValue.OverSeeds($"dropout {p:0.0#}", e == 1 ? "1 epoch (unique data)" : $"{e} epochs", values));
         }
-        var unique = r.Runs.Where(x => x.Size == size && x.Epochs == 1 && x.Dropout == 0 && x.TotalTokens == r.Config.BudgetTokens).Select(x => x.HeldOutLoss).ToList();
-        if (unique.Count > 0) bars.Add(BarValue.OverSeeds("dropout 0", "1 epoch (unique data)", unique));
         if (bars.Count == 0) throw new InvalidOperationException("no dropout arms to show");
-        return Charts.Bars(bars, yTitle: "held-out loss", xTitle: "dropout rate", title: $"Dropout under repetition ({size}, mean ± sd over seeds)");
+        return Charts.Bars(bars, yTitle: "held-out loss", xTitle: "epochs", title: $"Dropout on unique and on repeated data ({size}, mean ± sd over seeds)");
     }
 
     /// <summary>
-    /// The effective-data fit on the reference size: observed held-out loss (ladder and one-epoch runs) against total
-    /// tokens, the fitted law, the same law with the paper's R* = 15.4, and what fresh data would give.
+    /// The out-of-sample test, per fit size: observed held-out loss on the epoch ladder (mean over seeds), the law fitted on
+    /// every seed's runs of at most <see cref="RepetitionClaims.FitMaxEpochs"/> epochs, the same law with the paper's R* = 15.4,
+    /// and what fresh data would give. Points right of the dashed fitting limit were not seen by the fit.
     /// </summary>
     public static GenericChart Fit(RepetitionResult r)
     {
-        if (r.Analysis.Fit is not { } fit) throw new InvalidOperationException($"the fit failed: {r.Analysis.FitError}");
-        var ladder = r.Analysis.Ladder(r.Analysis.ReferenceSize).ToList();
         var budget = (double)r.Config.BudgetTokens;
         var dense = Enumerable.Range(0, 61).Select(i => Math.Pow(2, i / 60.0 * Math.Log2(Math.Max(2, r.Config.Epochs.Max())))).ToArray();
-        var paper = fit.Law with { RStar = EffectiveData.PaperRStar };
-        return Charts.Curves(
-        [
-            Series.From("observed (mean over seeds)", ladder, a => a.Epochs, a => a.MeanHeldOut),
-            Series.From($"fit, R* = {fit.Law.RStar:0.0}", dense, e => e, e => fit.Law.Loss(budget / e, e)),
-            Series.From("same law with the paper's R* = 15.4", dense, e => e, e => paper.Loss(budget / e, e)),
-            Series.From("fresh data (no repetition)", dense, e => e, e => fit.Law.UniqueDataLoss(budget / e, e)),
-        ], xTitle: "epochs on the fixed budget", yTitle: "held-out loss", title: "Effective-data fit: L = E + B / D'^β", logX: true);
+        var series = new List<Series>();
+        foreach (var (size, fit) in r.Analysis.PooledFits)
+        {
+            series.Add(Series.From($"{size} observed", r.Analysis.Ladder(size), a => a.Epochs, a => a.MeanHeldOut));
+            if (fit is null) continue;
+            series.Add(Series.From($"{size} law fitted on <= {RepetitionClaims.FitMaxEpochs} epochs, R* = {fit.Law.RStar:0.0}", dense, e => e, e => fit.Law.Loss(budget / e, e)));
+            var paper = fit.Law with { RStar = EffectiveData.PaperRStar };
+            series.Add(Series.From($"{size} same law, paper's R* = 15.4", dense, e => e, e => paper.Loss(budget / e, e)));
+            series.Add(Series.From($"{size} fresh data (no repetition)", dense, e => e, e => fit.Law.UniqueDataLoss(budget / e, e)));
+        }
+        if (series.Count == 0) throw new InvalidOperationException("no size has the one-epoch runs the fit needs");
+        return Charts.Curves(series, xTitle: "epochs on the fixed budget", yTitle: "held-out loss",
+            title: $"Data-constrained law L = E + B / D'^β, fitted on runs of at most {RepetitionClaims.FitMaxEpochs} epochs", logX: true);
     }
 
-    /// <summary>What repeated tokens are worth: D' / (U × epochs) for the fitted R* (pooled and per seed) and the paper's 15.4.</summary>
+    /// <summary>What repeated tokens are worth: D' / (U × epochs) for each size's fitted R* and the paper's 15.4.</summary>
     public static GenericChart ValueOfRepeatedData(RepetitionResult r)
     {
         var maxEpochs = Math.Max(64, r.Config.Epochs.Max());
@@ -93,30 +98,34 @@ public static class RepetitionCharts
         Series Curve(string name, double rStar) =>
             Series.From(name, epochs, e => e, e => EffectiveData.Tokens(1, e - 1, rStar) / e);
         var series = new List<Series> { Curve($"paper, R* = {EffectiveData.PaperRStar}", EffectiveData.PaperRStar) };
-        if (r.Analysis.Fit is { } fit) series.Add(Curve($"ours, R* = {fit.Law.RStar:0.0}", fit.Law.RStar));
+        foreach (var (size, fit) in r.Analysis.PooledFits)
+            if (fit is not null) series.Add(Curve($"{size}, R* = {fit.Law.RStar:0.0}", fit.Law.RStar));
         return Charts.Curves(series, xTitle: "epochs", yTitle: "effective / actual tokens", title: "Value of repeated data (D' / D)", logX: true);
     }
 
     public static DataFrame ArmTable(RepetitionResult r) => Frames.FromRows(r.ArmTable());
 
-    public static DataFrame FitTable(RepetitionResult r) => Frames.FromRows(r.FitTable());
+    /// <summary>Every held-back run: observed loss, the law's prediction from the seed's own runs of few epochs, and the error.</summary>
+    public static DataFrame FitTable(RepetitionResult r) => Frames.FromRows(r.PredictionTable());
 
-    /// <summary>The fitted parameters and R*'s spread over seeds, as one small table.</summary>
+    /// <summary>Per fit size, the pooled law's parameters and R* over the seeds' own fits, beside the paper's 15.4.</summary>
     public static DataFrame FitSummary(RepetitionResult r)
     {
         var a = r.Analysis;
-        if (a.Fit is not { } fit)
-            return new DataFrame(new StringDataFrameColumn("fit", [$"failed: {a.FitError}"]));
-        var spread = a.RStarPerSeed;
-        return Frames.FromRows(new[]
+        if (a.FitSizes.Count == 0) return new DataFrame(new StringDataFrameColumn("fit", ["no size has the one-epoch runs the fit needs"]));
+        return Frames.FromRows(a.FitSizes.Select(size =>
         {
-            new
+            var fit = a.PooledFits[size];
+            var seeds = a.Checks.Where(c => c.Size == size && c.Law is not null).ToList();
+            var spread = new RStarSpread(seeds.Select(c => c.Law!.RStar).ToList(), a.Checks.Count(c => c.Size == size) - seeds.Count);
+            return new
             {
-                size = a.ReferenceSize, E = fit.Law.E, B = fit.Law.B, beta = fit.Law.Beta, RStar = fit.Law.RStar,
-                RStarStdErr = fit.RStarStandardError ?? double.NaN, RStarAtBound = fit.RStarAtBound,
-                RStarSeedMin = spread?.Min ?? double.NaN, RStarSeedMedian = spread?.Median ?? double.NaN, RStarSeedMax = spread?.Max ?? double.NaN,
-                seedsFitted = spread?.Count ?? 0, paperRStar = EffectiveData.PaperRStar, relRmsePercent = fit.RelativeRmse * 100,
-            },
-        });
+                size, E = fit?.Law.E ?? double.NaN, B = fit?.Law.B ?? double.NaN, beta = fit?.Law.Beta ?? double.NaN, RStar = fit?.Law.RStar ?? double.NaN,
+                RStarAtBound = fit?.RStarAtBound ?? false, RStarSeedMin = spread.Min, RStarSeedMedian = spread.Median, RStarSeedMax = spread.Max,
+                seedsFitted = spread.Count, paperRStar = EffectiveData.PaperRStar, relRmsePercent = (fit?.RelativeRmse ?? double.NaN) * 100,
+                meanErrorPercent = seeds.Count == 0 ? double.NaN : seeds.Average(c => c.Error) * 100,
+                problem = a.ScalingProblem(size) ?? "",
+            };
+        }).ToList());
     }
 }

@@ -16,24 +16,31 @@ public sealed class RepetitionClaims
 {
     /// <summary>"Nearly as good as unique data": at most this relative loss increase at 4 epochs (the paper saw +0.5% at 8.7B).</summary>
     public const double NearlyAsGood = 0.01;
-    /// <summary>Fitted R* "held" when within this factor of the paper's 15.4 (same order of magnitude).</summary>
-    public const double RStarFactor = 10;
-    /// <summary>R* is only identifiable when the runs repeat data this many times or more.</summary>
-    public const int MinEpochsForRStar = 8;
+    /// <summary>The law is fitted on runs of at most this many epochs and asked for the losses of the more-repeated ones.</summary>
+    public const int FitMaxEpochs = 8;
+    /// <summary>"Predicts": each seed's out-of-sample error (predicted / observed - 1, mean over the held-back runs) within this band.</summary>
+    public const double PredictionBand = 0.02;
+    /// <summary>The fit is only trusted where more unique data helps: one-epoch loss falls by this much from the smallest to the largest unique set.</summary>
+    public const double MinUniqueScaling = 0.05;
 
     /// <summary>The thresholds printed under the verdict table.</summary>
     public static IReadOnlyList<string> Thresholds { get; } =
-        [$"NearlyAsGood = {NearlyAsGood}", $"RStarFactor = {RStarFactor}", $"MinEpochsForRStar = {MinEpochsForRStar}"];
+        [$"NearlyAsGood = {NearlyAsGood}", $"FitMaxEpochs = {FitMaxEpochs}", $"PredictionBand = {PredictionBand}", $"MinUniqueScaling = {MinUniqueScaling}"];
 
-    readonly Lazy<(DataConstrainedFitResult? Fit, RStarSpread? PerSeed, string? Error)> fit;
+    readonly Lazy<IReadOnlyList<PredictionCheck>> checks;
+    readonly Lazy<IReadOnlyDictionary<string, DataConstrainedFitResult?>> pooled;
 
     public IReadOnlyList<RepetitionRun> Runs { get; }
     public long BudgetTokens { get; }
     public IReadOnlyList<string> Sizes { get; }
     public string ReferenceSize { get; }
+    /// <summary>Where the dropout arms are (the size that memorises most): null when there are none.</summary>
+    public string? DropoutSize { get; }
+    /// <summary>Sizes with one-epoch runs on the smaller unique sets, on which the law is fitted and tested.</summary>
+    public IReadOnlyList<string> FitSizes { get; }
     public IReadOnlyList<ArmSummary> Arms { get; }
 
-    public RepetitionClaims(IReadOnlyList<RepetitionRun> runs, long budgetTokens, string? referenceSize = null)
+    public RepetitionClaims(IReadOnlyList<RepetitionRun> runs, long budgetTokens, string? referenceSize = null, string? dropoutSize = null)
     {
         ArgumentNullException.ThrowIfNull(runs);
         if (runs.Count == 0) throw new ArgumentException("no runs to analyse", nameof(runs));
@@ -45,9 +52,19 @@ public sealed class RepetitionClaims
         Sizes = runs.GroupBy(r => r.Size).OrderBy(g => g.Max(r => r.Parameters)).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).ToList();
         if (referenceSize is not null && !Sizes.Contains(referenceSize))
             throw new ArgumentException($"reference size '{referenceSize}' is not among the runs' sizes ({string.Join(", ", Sizes)})", nameof(referenceSize));
-        ReferenceSize = referenceSize ?? Sizes[Sizes.Count / 2];
+        ReferenceSize = referenceSize ?? Sizes[0];
+        if (dropoutSize is not null && !Sizes.Contains(dropoutSize))
+            throw new ArgumentException($"dropout size '{dropoutSize}' is not among the runs' sizes ({string.Join(", ", Sizes)})", nameof(dropoutSize));
+        DropoutSize = dropoutSize ?? Sizes.LastOrDefault(size => runs.Any(r => r.Size == size && r.Dropout > 0));
+        FitSizes = Sizes.Where(size => runs.Any(r => r.Size == size && r.Dropout == 0 && r.Epochs == 1 && r.TotalTokens < budgetTokens)).ToList();
         Arms = ArmSummary.Of(runs);
-        fit = new(FitReference);
+        checks = new(() => FitSizes.SelectMany(size => Runs.Where(r => r.Size == size).Select(r => r.Seed).Distinct().Order()
+            .Select(seed => PredictionCheck.Of(size, seed, Runs.Where(r => r.Size == size && r.Seed == seed && r.Dropout == 0).ToList(), FitMaxEpochs))).ToList());
+        pooled = new(() => FitSizes.ToDictionary(size => size, size =>
+        {
+            try { return DataConstrainedFit.Fit(Runs.Where(r => r.Size == size && r.Dropout == 0 && r.Epochs <= FitMaxEpochs).Select(r => r.ToLossPoint()).ToList()); }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException) { return (DataConstrainedFitResult?)null; }
+        }));
     }
 
     /// <summary>Arms that spend the full budget (the epoch ladder), as opposed to the single-epoch runs added for the fit.</summary>
@@ -88,40 +105,33 @@ public sealed class RepetitionClaims
         return at.Keys.Intersect(one.Keys).ToDictionary(s => s, s => at[s] / one[s] - 1);
     }
 
-    /// <summary>Dropout rates tried, and the epoch count they were compared at (the highest with more than one rate).</summary>
-    public (int Epochs, string Size, IReadOnlyList<ArmSummary> Arms)? DropoutComparison()
-    {
-        var candidates = Arms.Where(a => a.TotalTokens == BudgetTokens)
-            .GroupBy(a => (a.Size, a.Epochs))
-            .Where(g => g.Select(a => a.Dropout).Distinct().Count() > 1 && g.Any(a => a.Dropout == 0))
-            .OrderBy(g => g.Key.Size == ReferenceSize ? 0 : 1).ThenByDescending(g => g.Key.Epochs)
-            .FirstOrDefault();
-        return candidates is null ? null : (candidates.Key.Epochs, candidates.Key.Size, candidates.OrderBy(a => a.Dropout).ToList());
-    }
+    /// <summary>Each fit size and seed: the law fitted on that seed's runs of at most <see cref="FitMaxEpochs"/> epochs, asked for its more-repeated runs.</summary>
+    public IReadOnlyList<PredictionCheck> Checks => checks.Value;
 
-    /// <summary>The effective-data fit on the reference size (dropout 0): pooled over seeds, and once per seed for the spread.</summary>
-    public DataConstrainedFitResult? Fit => fit.Value.Fit;
-    public RStarSpread? RStarPerSeed => fit.Value.PerSeed;
-    public string? FitError => fit.Value.Error;
+    /// <summary>Per fit size, the law fitted on every seed's runs of at most <see cref="FitMaxEpochs"/> epochs together (for the charts; null when it failed).</summary>
+    public IReadOnlyDictionary<string, DataConstrainedFitResult?> PooledFits => pooled.Value;
 
-    (DataConstrainedFitResult?, RStarSpread?, string?) FitReference()
+    /// <summary>One-epoch held-out loss against unique tokens at a size, mean over seeds: the unique-data scaling the fit rests on.</summary>
+    public IReadOnlyList<(long UniqueTokens, double Loss)> UniqueScaling(string size) =>
+        Runs.Where(r => r.Size == size && r.Dropout == 0 && r.Epochs == 1)
+            .GroupBy(r => r.UniqueTokens).OrderBy(g => g.Key).Select(g => (g.Key, g.Average(r => r.HeldOutLoss))).ToList();
+
+    /// <summary>Why the fit at a size is not to be trusted (more unique data does not help enough), or null.</summary>
+    public string? ScalingProblem(string size)
     {
-        var points = Runs.Where(r => r.Size == ReferenceSize && r.Dropout == 0)
-            .Select(r => r.ToLossPoint($"seed{r.Seed.ToString(CultureInfo.InvariantCulture)}")).ToList();
-        try
-        {
-            var pooled = DataConstrainedFit.Fit(points);
-            var perSeed = points.Select(p => p.Group).Distinct().Count() > 1 ? DataConstrainedFit.PerGroup(points) : null;
-            return (pooled, perSeed, null);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            return (null, null, ex.Message);
-        }
+        var curve = UniqueScaling(size);
+        if (curve.Count < 3) return $"{size}: {curve.Count} one-epoch unique-set sizes, at least 3 are needed";
+        for (var i = 1; i < curve.Count; i++)
+            if (!(curve[i].Loss < curve[i - 1].Loss))
+                return $"{size}: one-epoch loss does not fall with more unique data ({F(curve[i - 1].Loss, "0.000")} at {curve[i - 1].UniqueTokens} tokens, {F(curve[i].Loss, "0.000")} at {curve[i].UniqueTokens})";
+        var fall = 1 - curve[^1].Loss / curve[0].Loss;
+        return fall < MinUniqueScaling
+            ? $"{size}: one-epoch loss falls only {Pct(fall).TrimStart('+')} from {curve[0].UniqueTokens} to {curve[^1].UniqueTokens} unique tokens (at least {Pct(MinUniqueScaling).TrimStart('+')} needed): the corpus saturates"
+            : null;
     }
 
     public VerdictTable Verdict => new("Repetition: multi-epoch training on a fixed token budget",
-        [NearlyUniqueThenDegrades(), LargerDegradeMore(), DropoutHelps(), RStarMatches()], Thresholds);
+        [NearlyUniqueThenDegrades(), LargerDegradeMore(), DropoutHelps(), LawPredicts()], Thresholds);
 
     static string Pct(double x)
     {
@@ -173,41 +183,105 @@ public sealed class RepetitionClaims
             "relative held-out loss increase over 1 epoch, largest minus smallest model, paired by seed");
     }
 
+    /// <summary>Per seed, dropout's relative held-out gain over none at one epoch count: 1 - L(p) / L(0).</summary>
+    IReadOnlyDictionary<long, double> DropoutGain(string size, int epochs, double rate)
+    {
+        var with = Arms.FirstOrDefault(a => a.Size == size && a.Epochs == epochs && a.Dropout == rate && a.TotalTokens == BudgetTokens);
+        var without = Arms.FirstOrDefault(a => a.Size == size && a.Epochs == epochs && a.Dropout == 0 && a.TotalTokens == BudgetTokens);
+        if (with is null || without is null) return new Dictionary<long, double>();
+        var a = HeldOut(with);
+        var b = HeldOut(without);
+        return a.Keys.Where(b.ContainsKey).ToDictionary(s => s, s => 1 - a[s] / b[s]);
+    }
+
+    /// <summary>The dropout rates and the epoch counts they were trained at (on <see cref="DropoutSize"/>), fewest epochs first.</summary>
+    public (IReadOnlyList<double> Rates, IReadOnlyList<int> Epochs) DropoutDesign()
+    {
+        if (DropoutSize is null) return ([], []);
+        var arms = Arms.Where(a => a.Size == DropoutSize && a.Dropout > 0 && a.TotalTokens == BudgetTokens).ToList();
+        return (arms.Select(a => a.Dropout).Distinct().Order().ToList(), arms.Select(a => a.Epochs).Distinct().Order().ToList());
+    }
+
     Claim DropoutHelps()
     {
         const string id = "dropout-reduces-degradation";
-        const string statement = "Dropout reduces multi-epoch degradation";
-        const string paper = "63.0 vs 61.7 with vs without dropout on repeated C4";
-        if (DropoutComparison() is not { } cmp) return Claim.Undecided(id, statement, paper, "no dropout arms", "no dropout arms");
-        var none = cmp.Arms.First(a => a.Dropout == 0);
-        var rates = cmp.Arms.Where(a => a.Dropout > 0).ToList();
-        var best = rates.MinBy(a => a.MeanHeldOut)!;
-        // Each rate's relative gain over no dropout, per seed; the best of several rates is corrected for (Holm).
-        var gains = rates.Select(a => ($"dropout {F(a.Dropout, "0.0#")}", Paired(HeldOut(a), HeldOut(none), (withDropout, without) => 1 - withDropout / without))).ToList();
-        var ours = $"{cmp.Size} at {cmp.Epochs} epochs: held-out {F(best.MeanHeldOut, "0.000")} (dropout {F(best.Dropout, "0.0#")}) vs {F(none.MeanHeldOut, "0.000")} (none)";
-        return Claim.From(id, statement, paper, ours, Stats.AnyExceeds(gains),
-            $"relative held-out gain of each dropout rate over none at the highest epoch count, paired by seed over {Math.Min(none.Seeds, best.Seeds)} seed(s)");
+        const string statement = "Dropout helps more under repetition than on unique data (an interaction: it costs at 1 epoch, helps at many)";
+        const string paper = "dropout hurts single-epoch training and helps under repetition (63.0 vs 61.7 with vs without on repeated C4)";
+        var (rates, epochs) = DropoutDesign();
+        if (rates.Count == 0 || epochs.Count < 2 || epochs[0] != 1)
+            return Claim.Undecided(id, statement, paper, "no dropout arms at 1 epoch and a repeated epoch count", "needs dropout arms at 1 epoch and at a repeated epoch count");
+        var top = epochs[^1];
+        var size = DropoutSize!;
+        // Per seed: (gain at `top` epochs) - (gain at 1 epoch); > 0 means dropout's benefit grows with repetition.
+        var interactions = rates.Select(p => ($"dropout {F(p, "0.0#")}",
+            Paired(DropoutGain(size, top, p), DropoutGain(size, 1, p), (many, one) => many - one))).ToList();
+        var parts = rates.Select(p =>
+        {
+            var one = Stats.PerSeed(DropoutGain(size, 1, p));
+            var many = Stats.PerSeed(DropoutGain(size, top, p));
+            return $"dropout {F(p, "0.0#")}: gain {one.Format("+0.0000;-0.0000")} at 1 epoch, {many.Format("+0.0000;-0.0000")} at {top}";
+        });
+        var ours = $"{size}: {string.Join("; ", parts)} (relative held-out gain over no dropout, per seed)";
+        return Claim.From(id, statement, paper, ours, Stats.AnyExceeds(interactions),
+            $"interaction: gain at {top} epochs minus gain at 1 epoch, paired by seed");
     }
 
-    Claim RStarMatches()
+    Claim LawPredicts()
     {
-        const string id = "r-star";
-        var statement = $"Fitted R* is the paper's 15.4 within a factor of {F(RStarFactor, "0")}";
-        const string paper = "R* = 15.4";
-        if (Fit is not { } f) return Claim.Undecided(id, statement, paper, $"fit failed: {FitError}", "the fit failed");
-        var spread = RStarPerSeed is { Count: > 0 } s ? $" (per seed {F(s.Min)}-{F(s.Max)}, {s.Count} fitted, {s.Failed} unidentified)" : "";
-        var ours = $"R* = {F(f.Law.RStar)}{spread}, fit rel. RMSE {Pct(f.RelativeRmse).TrimStart('+')}";
-        if (f.RStarAtBound)
-            return Claim.Undecided(id, statement, paper, ours, "R* ran to a search bound: the runs do not pin it down");
-        var maxEpochs = f.Predictions.Max(p => p.Point.Epochs);
-        if (maxEpochs < MinEpochsForRStar)
-            return Claim.Undecided(id, statement, paper, ours, $"runs reach only {F(maxEpochs, "0")} epochs; R* needs at least {MinEpochsForRStar} to be pinned down");
-        if (RStarPerSeed is { Failed: > 0 } failed)
-            return Claim.Undecided(id, statement, paper, ours, $"R* is unidentified for {failed.Failed} seed(s)");
-        // Each seed's fit is one replication; the band is a factor either side of the paper's value, so test ln R*.
-        var perSeed = Stats.PerSeed((RStarPerSeed?.Values ?? []).Select((r, i) => ((long)i, Math.Log(r))));
-        var lnPaper = Math.Log(EffectiveData.PaperRStar);
-        return Claim.From(id, statement, paper, ours, Stats.Within(perSeed, lnPaper - Math.Log(RStarFactor), lnPaper + Math.Log(RStarFactor)),
-            $"equivalence on ln R* of the per-seed fits, band [{F(EffectiveData.PaperRStar / RStarFactor, "0.00")}, {F(EffectiveData.PaperRStar * RStarFactor, "0")}]");
+        const string id = "law-predicts-repetition";
+        var statement = $"The data-constrained law fitted on runs of at most {FitMaxEpochs} epochs predicts the held-out loss of more-repeated runs (within {Pct(PredictionBand).TrimStart('+')})";
+        const string paper = "R*_D = 15.4 (R*_N = 5.3); the law's effective data D' = U + U R* (1 - e^(-R/R*)) extrapolates to more repetition";
+        if (FitSizes.Count == 0) return Claim.Undecided(id, statement, paper, "no one-epoch runs on smaller unique sets", "the fit needs one-epoch runs on smaller unique sets");
+        var problems = FitSizes.Select(ScalingProblem).OfType<string>().ToList();
+        var perSize = FitSizes.Select(size =>
+        {
+            var cs = Checks.Where(c => c.Size == size).ToList();
+            var ok = cs.Where(c => c.Law is not null && c.HeldBack.Count > 0).ToList();
+            var rStars = ok.Select(c => c.Law!.RStar).Order().ToList();
+            var rStar = rStars.Count == 0 ? "no fit" : $"R* {F(rStars[rStars.Count / 2])} (seeds {F(rStars[0])}-{F(rStars[^1])}{(ok.Any(c => c.RStarAtBound) ? ", some at the search bound" : "")})";
+            var error = Stats.PerSeed(ok.Select(c => (c.Seed, c.Error)));
+            var fresh = Stats.PerSeed(ok.Select(c => (c.Seed, c.FreshDataError)));
+            return (size, error, text: $"{size}: error {error.Format("+0.0000;-0.0000")}, {rStar}; counting repeats as fresh data: {fresh.Format("+0.0000;-0.0000")}",
+                failed: cs.Count - ok.Count);
+        }).ToList();
+        var ours = string.Join("; ", perSize.Select(p => p.text));
+        if (problems.Count > 0) return Claim.Undecided(id, statement, paper, ours, "the unique-data runs do not support a fit: " + string.Join("; ", problems));
+        if (perSize.FirstOrDefault(p => p.failed > 0) is { failed: > 0 } bad)
+            return Claim.Undecided(id, statement, paper, ours, $"{bad.size}: the fit failed or had no more-repeated run to predict for {bad.failed} seed(s)");
+        return Claim.From(id, statement, paper, ours, Stats.AllWithin(perSize.Select(p => (p.size, p.error)).ToList(), -PredictionBand, PredictionBand),
+            $"per seed, fitted on its runs of at most {FitMaxEpochs} epochs (the one-epoch runs on smaller unique sets included), error = predicted / observed - 1 averaged over its runs of more epochs; R*_N is not fitted (one depth, widths only)");
     }
 }
+
+/// <summary>
+/// The out-of-sample test of the law at one size and seed: fitted on the runs of at most <c>maxEpochs</c> epochs,
+/// then asked for the losses of the ones repeated more (<see cref="HeldBack"/>).
+/// </summary>
+public sealed record PredictionCheck(string Size, long Seed, DataConstrainedLaw? Law, bool RStarAtBound, double InSampleRmse,
+    IReadOnlyList<PredictedRun> HeldBack, string? FitError)
+{
+    /// <summary>Mean over the held-back runs of predicted / observed - 1 (NaN without a fit).</summary>
+    public double Error => Law is null || HeldBack.Count == 0 ? double.NaN : HeldBack.Average(r => r.Predicted / r.Observed - 1);
+    /// <summary>The same for the law with repeated tokens counted as fresh (R* infinite): what the law's decay adds.</summary>
+    public double FreshDataError => Law is null || HeldBack.Count == 0 ? double.NaN : HeldBack.Average(r => r.FreshData / r.Observed - 1);
+
+    public static PredictionCheck Of(string size, long seed, IReadOnlyList<RepetitionRun> runs, int maxEpochs)
+    {
+        var fitOn = runs.Where(r => r.Epochs <= maxEpochs).Select(r => r.ToLossPoint()).ToList();
+        var later = runs.Where(r => r.Epochs > maxEpochs).OrderBy(r => r.Epochs).ToList();
+        try
+        {
+            var fit = DataConstrainedFit.Fit(fitOn);
+            var held = later.Select(r => new PredictedRun(r.Epochs, r.UniqueTokens, r.HeldOutLoss,
+                fit.Law.Loss(r.UniqueTokens, r.Epochs), fit.Law.UniqueDataLoss(r.UniqueTokens, r.Epochs))).ToList();
+            return new PredictionCheck(size, seed, fit.Law, fit.RStarAtBound, fit.RelativeRmse, held, null);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return new PredictionCheck(size, seed, null, false, double.NaN, [], ex.Message);
+        }
+    }
+}
+
+/// <summary>One held-back run: observed held-out loss, the law's prediction, and the prediction had every token been fresh.</summary>
+public sealed record PredictedRun(int Epochs, long UniqueTokens, double Observed, double Predicted, double FreshData);

@@ -86,12 +86,11 @@ public sealed class RepetitionData
 
     static (IReadOnlyList<Document> Documents, string Source) LoadDocuments(RepetitionConfig config, string? samplesDirectory)
     {
-        if (config.GeneratedDocumentsPerDomain > 0)
+        if (config.GeneratedDocuments > 0)
         {
-            var docs = new List<Document>();
-            foreach (var name in SyntheticCorpora.DomainNames)
-                docs.AddRange(SyntheticCorpora.Get(name).Generate(config.GeneratedDocumentsPerDomain, (int)(Seeding.Derive(config.DataSeed, name) & int.MaxValue)));
-            return (docs, $"generated: {config.GeneratedDocumentsPerDomain} documents from each of {string.Join(", ", SyntheticCorpora.DomainNames)}");
+            var generator = SyntheticCorpora.Get(config.Generator);
+            var docs = generator.Generate(config.GeneratedDocuments, (int)(Seeding.Derive(config.DataSeed, generator.Name) & int.MaxValue)).ToList();
+            return (docs, $"generated: {config.GeneratedDocuments} documents of {generator.Name}");
         }
         var paths = config.Corpus.Count > 0
             ? config.Corpus

@@ -5,6 +5,7 @@ using Workbooks.Data.Synthetic;
 using Workbooks.Data.Tokenization;
 using Workbooks.Experiments.Common;
 using Workbooks.Models;
+using Workbooks.Runs;
 using Workbooks.Training;
 
 namespace Workbooks.Experiments.Repetition;
@@ -43,16 +44,32 @@ public sealed class RepetitionExperiment : IFamily<RepetitionConfig, RepetitionR
         var runs = new List<RepetitionRun>();
         var curves = new List<ArmCurve>();
         var cached = 0;
+        JobHeldException? held = null;
         foreach (var arm in arms)
         {
             cancellation.ThrowIfCancellationRequested();
-            var result = runner.Run(Job(config, arm, vocab, corpus), () => Inputs(data.Value, config, arm), cancellation);
+            JobResult result;
+            // The arms are independent: a worker that meets one another process trains goes on to the next, so two
+            // workers can share one seed's arms, and reports the held one at the end to come back for it.
+            try { result = runner.Run(Job(config, arm, vocab, corpus), () => Inputs(data.Value, config, arm), cancellation); }
+            catch (JobHeldException e) when (runner.DeferHeldJobs) { held ??= e; continue; }
             if (result.Replayed) cached++;
             runs.Add(new RepetitionRun(arm.Size, parameters[arm.Size], arm.Epochs, arm.UniqueTokens, arm.Dropout, arm.Seed,
-                result[HeldOutSet], result[TrainSet]));
+                FinalLoss(result, config.FinalEvaluations), result[TrainSet]));
             curves.Add(new ArmCurve(arm, result.Eval(HeldOutSet), result.Eval(TrainSet)));
         }
+        if (held is not null) throw held;
         return new RepetitionResult(config, data.IsValueCreated ? data.Value.Source : corpus.Description, runs, curves, cached, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// A run's held-out loss: the mean of its last <paramref name="evaluations"/> evaluations (the final one alone when the
+    /// run evaluated less often), so that where the last step happens to fall adds less noise to every comparison.
+    /// </summary>
+    public static double FinalLoss(JobResult result, int evaluations)
+    {
+        var curve = result.Eval(HeldOutSet);
+        return curve.Count == 0 ? result[HeldOutSet] : curve.TakeLast(evaluations).Average(p => p.Value);
     }
 
     /// <summary>The job of one arm: model, schedule and seed, and a data description exact enough to key the cache.</summary>
@@ -108,9 +125,9 @@ public sealed class RepetitionExperiment : IFamily<RepetitionConfig, RepetitionR
 
     public static CorpusId CorpusIdentity(RepetitionConfig config)
     {
-        if (config.GeneratedDocumentsPerDomain > 0)
+        if (config.GeneratedDocuments > 0)
         {
-            var generated = $"{config.GeneratedDocumentsPerDomain} x {string.Join("+", SyntheticCorpora.DomainNames)} seed {config.DataSeed}";
+            var generated = $"{config.GeneratedDocuments} x {config.Generator} seed {config.DataSeed}";
             return new CorpusId([], generated, "generated: " + generated);
         }
         var paths = config.Corpus.Count > 0

@@ -2,8 +2,9 @@ using Workbooks.Experiments.Common;
 
 namespace Workbooks.Experiments.Repetition;
 
-/// <summary>Observed against fitted held-out loss for one (unique tokens, epochs) setting of the reference size, averaged over seeds.</summary>
-public sealed record FitRow(long UniqueTokens, int Epochs, int Seeds, double Observed, double Predicted, double ErrorPercent);
+/// <summary>One held-back run of the out-of-sample test: observed loss, the prediction from the seed's runs of few epochs, and with repeats counted as fresh.</summary>
+public sealed record PredictionRow(string Size, long Seed, int Epochs, long UniqueTokens, double Observed, double Predicted, double ErrorPercent,
+    double FreshData, double FreshErrorPercent, double RStar);
 
 /// <summary>Summary row of one arm for tables: mean over seeds of held-out and training loss.</summary>
 public sealed record ArmRow(string Size, int Epochs, long UniqueTokens, long TotalTokens, double Dropout, int Seeds,
@@ -33,7 +34,7 @@ public sealed class RepetitionResult : IFamilyResult
         Curves = curves;
         Cached = cached;
         Elapsed = elapsed;
-        analysis = new(() => new RepetitionClaims(Runs, Config.BudgetTokens, Config.Reference));
+        analysis = new(() => new RepetitionClaims(Runs, Config.BudgetTokens, Config.Reference, Config.Dropouts.Count > 0 ? Config.DropoutOn : null));
     }
 
     public RepetitionClaims Analysis => analysis.Value;
@@ -48,20 +49,10 @@ public sealed class RepetitionResult : IFamilyResult
             a.MeanHeldOut, a.StdHeldOut, a.MeanTrain, a.MeanHeldOut - a.MeanTrain, vs);
     }).ToList();
 
-    /// <summary>Predicted against observed loss of the pooled fit, one row per setting (empty when the fit failed).</summary>
-    public IReadOnlyList<FitRow> FitTable()
-    {
-        if (Analysis.Fit is not { } fit) return [];
-        return fit.Predictions
-            .GroupBy(p => ((long)p.Point.UniqueTokens, (int)p.Point.Epochs))
-            .Select(g =>
-            {
-                var observed = g.Average(p => p.Point.Loss);
-                var predicted = g.First().Predicted;
-                return new FitRow(g.Key.Item1, g.Key.Item2, g.Count(), observed, predicted, (predicted / observed - 1) * 100);
-            })
-            .OrderBy(r => r.UniqueTokens * r.Epochs).ThenBy(r => r.Epochs).ToList();
-    }
+    /// <summary>Every held-back run of every fit size and seed, with its prediction (empty where the fits failed).</summary>
+    public IReadOnlyList<PredictionRow> PredictionTable() =>
+        Analysis.Checks.Where(c => c.Law is not null).SelectMany(c => c.HeldBack.Select(h => new PredictionRow(c.Size, c.Seed, h.Epochs, h.UniqueTokens,
+            h.Observed, h.Predicted, (h.Predicted / h.Observed - 1) * 100, h.FreshData, (h.FreshData / h.Observed - 1) * 100, c.Law!.RStar))).ToList();
 }
 
 /// <summary>
