@@ -133,9 +133,10 @@ public sealed class GeneralizedTaskArithmetic(TaskArithmeticPreset preset) : IMe
                         (lo, hi) = (n - keep, n);
                     }
                     else (lo, hi) = Sparsifier.OutlierWindow(n, density, options.Gamma ?? DefaultGamma);
-                    var (top, before) = SparsifyKernels.SubtractAndHistogram(m, @base);
-                    var after = SparsifyKernels.KeepRankWindow(m, top, lo, hi);
-                    var l1 = rescale == RescaleMode.L1 ? L1Ratio(before, after) : 1;
+                    var l1Norm = rescale == RescaleMode.L1;
+                    var (top, before) = SparsifyKernels.SubtractAndHistogram(m, @base, l1Norm);
+                    var after = SparsifyKernels.KeepRankWindow(m, top, lo, hi, l1Norm);
+                    var l1 = l1Norm ? L1Ratio(before, after) : 1;
                     inputs[i] = new(m, Raw: false, T.CreateTruncating(w * inverse * l1), T.CreateTruncating(w), null, 0);
                     break;
                 }

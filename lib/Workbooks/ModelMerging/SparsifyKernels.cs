@@ -12,7 +12,7 @@ static class SparsifyKernels
     const int Digit = 16, Bins = 1 << Digit;
 
     /// <summary>d = m - b in place; returns the histogram of |d|'s top key digit and |d|'s L1 norm.</summary>
-    public static (long[] Top, double L1) SubtractAndHistogram<T>(FlatTensor<T> m, FlatTensor<T> b)
+    public static (long[] Top, double L1) SubtractAndHistogram<T>(FlatTensor<T> m, FlatTensor<T> b, bool l1Norm)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var n = m.Length;
@@ -23,13 +23,13 @@ static class SparsifyKernels
         {
             var d = m.Slice(s, len);
             Subtract(d, b.Slice(s, len), d);
-            double sum = 0;
-            foreach (var v in d)
+            foreach (var v in d) hist[(int)(Elem.AbsKey(v) >> shift)]++;
+            if (l1Norm)
             {
-                hist[(int)(Elem.AbsKey(v) >> shift)]++;
-                sum += double.CreateTruncating(T.Abs(v));
+                double sum = 0;
+                foreach (var v in d) sum += double.CreateTruncating(T.Abs(v));
+                l1[s / Chunks.Size] = sum;
             }
-            l1[s / Chunks.Size] = sum;
         }, hist => { for (var i = 0; i < Bins; i++) top[i] += hist[i]; });
         return (top, Chunks.Sum(l1));
     }
@@ -74,9 +74,9 @@ static class SparsifyKernels
 
     /// <summary>
     /// Keeps the entries whose ascending (|d|, index) rank lies in [lo, hi) and zeroes the rest, in
-    /// place; returns the kept entries' L1 norm.
+    /// place; returns the kept entries' L1 norm when <paramref name="l1Norm"/> (else 0).
     /// </summary>
-    public static double KeepRankWindow<T>(FlatTensor<T> d, long[] top, long lo, long hi)
+    public static double KeepRankWindow<T>(FlatTensor<T> d, long[] top, long lo, long hi, bool l1Norm)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var n = d.Length;
@@ -85,7 +85,7 @@ static class SparsifyKernels
             Chunks.For(n, (_, s, len) => d.Slice(s, len).Clear());
             return 0;
         }
-        if (lo == 0 && hi == n) return L1(d);
+        if (lo == 0 && hi == n) return l1Norm ? L1(d) : 0;
         var low = Select(d, top, lo);
         var high = Select(d, top, hi - 1);
         ulong lk = low.Key, hk = high.Key;
@@ -126,7 +126,7 @@ static class SparsifyKernels
                 {
                     var k = Elem.AbsKey(span[j]);
                     if (k < lk || k > hk) span[j] = T.Zero;
-                    else sum += double.CreateTruncating(T.Abs(span[j]));
+                    else if (l1Norm) sum += double.CreateTruncating(T.Abs(span[j]));
                 }
             }
             else
@@ -141,7 +141,7 @@ static class SparsifyKernels
                     else if (k == hk) keep = z++ < take;
                     else keep = k > lk && k < hk;
                     if (!keep) span[j] = T.Zero;
-                    else sum += double.CreateTruncating(T.Abs(span[j]));
+                    else if (l1Norm) sum += double.CreateTruncating(T.Abs(span[j]));
                 }
             }
             l1[c] = sum;
