@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 // Generates a base and fine-tuned GPT-2-shaped checkpoints (random weights), then measures:
 // reading every input once (the floor a streaming merge cannot beat), the merge itself, and each
 // phase's peak resident memory against the inputs' total size.
-// Usage: Workbooks.MergeBench [--size small|124m] [--models 3] [--method dare_ties] [--density 0.1]
+// Usage: Workbooks.MergeBench [--size small|medium|124m] [--models 3] [--method all|NAME,NAME] [--density 0.1]
 //                             [--dtype f32|bf16|f16] [--dir FOLDER] [--keep] [--reuse]
 // --reuse skips generating when --dir already holds the inputs (from a run with --keep).
 // On a busy machine run it with OMP_WAIT_POLICY=PASSIVE: spinning OpenMP workers cost several times over.
@@ -16,7 +16,8 @@ var opts = Args.Parse(args);
 TorchRuntime.EnsureLoaded();
 var model = BenchModel.Parse(opts.Get("--size", "small"));
 var k = int.Parse(opts.Get("--models", "3"), CultureInfo.InvariantCulture);
-var method = opts.Get("--method", "dare_ties");
+var methodArg = opts.Get("--method", "all");
+var methods = methodArg == "all" ? MergeMethods.Names.ToList() : methodArg.Split(',', StringSplitOptions.TrimEntries).ToList();
 var density = double.Parse(opts.Get("--density", "0.1"), CultureInfo.InvariantCulture);
 var dtype = opts.Get("--dtype", "f32") switch
 {
@@ -31,7 +32,7 @@ var basePath = Path.Combine(dir, "base.safetensors");
 var modelPaths = Enumerable.Range(1, k).Select(i => Path.Combine(dir, $"model{i}.safetensors")).ToList();
 var outPath = Path.Combine(dir, "merged.safetensors");
 Console.WriteLine($"{TorchRuntime.Describe()}");
-Console.WriteLine($"Model {model.Name}: {model.Parameters:N0} parameters in {model.Tensors().Count()} tensors, {dtype}; base + {k} models; {method}, density {density}");
+Console.WriteLine($"Model {model.Name}: {model.Parameters:N0} parameters in {model.Tensors().Count()} tensors, {dtype}; base + {k} models; {string.Join(", ", methods)}; density {density}");
 Console.WriteLine($"Folder {dir}; peak memory per phase: {(PeakMemory.CanReset ? "yes (VmHWM reset)" : "no, peaks since process start")}");
 
 try
@@ -58,17 +59,36 @@ try
     var readSeconds = clock.Elapsed.TotalSeconds;
     Console.WriteLine($"read once, reused buffers   {readSeconds,7:F2} s   {readBytes / 1e6 / readSeconds,7:F0} MB/s   peak RSS {PeakMemory.Peak() / 1e6:F0} MB (at start {before / 1e6:F0} MB)");
 
-    PeakMemory.Reset();
-    before = PeakMemory.Current();
+    // The floor again, so that every ratio below is against the faster of the two reads of this run.
     clock.Restart();
-    var summary = Merger.MergeFiles(basePath, modelPaths, new MergeOptions { Method = method, Density = method is "linear" or "task_arithmetic" ? null : density, Seed = 0 }, outPath);
-    var mergeSeconds = clock.Elapsed.TotalSeconds;
-    var mergePeak = PeakMemory.Peak();
+    ReadAll(modelPaths.Prepend(basePath), reuseBuffers: true);
+    readSeconds = Math.Min(readSeconds, clock.Elapsed.TotalSeconds);
     var largest = model.Tensors().Max(t => t.Shape.Aggregate(1L, (a, b) => a * b)) * SafetensorsDType.SizeOf(dtype);
-    Console.WriteLine($"merge ({method})    {mergeSeconds,7:F2} s   {summary.BytesRead / 1e6 / mergeSeconds,7:F0} MB/s read   " +
-                      $"{mergeSeconds / readSeconds:F2}x the reused-buffer read, {mergeSeconds / freshSeconds:F2}x the fresh-tensor read   {summary.TensorsMerged} tensors merged");
-    Console.WriteLine($"merge peak RSS {mergePeak / 1e6:F0} MB (at start {before / 1e6:F0} MB): {(double)(mergePeak - before) / inputBytes:P1} of the {inputBytes / 1e6:F0} MB of inputs; " +
-                      $"largest tensor {largest / 1e6:F0} MB x {k + 1} inputs = {largest * (k + 1) / 1e6:F0} MB");
+    Console.WriteLine($"read-once floor {readSeconds:F3} s; largest tensor {largest / 1e6:F0} MB x {k + 1} inputs = {largest * (k + 1) / 1e6:F0} MB");
+    Console.WriteLine($"{"method",-18} {"seconds",8} {"x read",7} {"MB/s",7} {"peak RSS - start",17} {"of inputs",9}");
+    foreach (var method in methods)
+    {
+        // slerp takes exactly one model beside the base; della's probabilities density +- epsilon must stay in (0, 1).
+        var inputs = method == "slerp" ? modelPaths.Take(1).ToList() : modelPaths;
+        var sparsifies = MergeMethods.Get(method) is GeneralizedTaskArithmetic { Preset.Sparsification: not Sparsification.None };
+        var options = new MergeOptions
+        {
+            Method = method, Density = sparsifies ? density : null, Seed = 0,
+            T = method == "slerp" ? 0.5 : null,
+            Epsilon = method.StartsWith("della") ? Math.Min(0.15, density / 2) : null,
+        };
+        PeakMemory.Reset();
+        before = PeakMemory.Current();
+        clock.Restart();
+        var summary = Merger.MergeFiles(basePath, inputs, options, outPath);
+        var mergeSeconds = clock.Elapsed.TotalSeconds;
+        var mergePeak = PeakMemory.Peak();
+        var read = inputs.Prepend(basePath).Sum(p => new FileInfo(p).Length);
+        // The floor for this method's own inputs (slerp reads two of the files).
+        var floor = readSeconds * read / inputBytes;
+        Console.WriteLine($"{method,-18} {mergeSeconds,8:F3} {mergeSeconds / floor,6:F1}x {summary.BytesRead / 1e6 / mergeSeconds,7:F0} " +
+                          $"{(mergePeak - before) / 1e6,13:F0} MB {(double)(mergePeak - before) / read,9:P0}");
+    }
     Console.WriteLine($"managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0} MB (tensors live in native memory, counted in RSS)");
 }
 finally

@@ -25,13 +25,30 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         public string[] MoreModels { get; init; } = [];
 
         [CommandOption("--method <NAME>")]
-        [Description("linear, task_arithmetic, ties, dare_linear, dare_ties, magnitude_prune or drop_only.")]
+        [Description("linear, slerp, model_stock, task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs, breadcrumbs_ties, della, della_linear, magnitude_prune or drop_only.")]
         [DefaultValue("task_arithmetic")]
         public string Method { get; init; } = "task_arithmetic";
 
         [CommandOption("--density <FRACTION>")]
         [Description("Fraction of delta entries KEPT (DARE drop rate p = 1 - density). Required by sparsifying methods.")]
         public double? Density { get; init; }
+
+        [CommandOption("--gamma <FRACTION>")]
+        [Description("breadcrumbs, breadcrumbs_ties: fraction of largest-magnitude delta entries dropped as outliers, in [0, 1). Default 0.01.")]
+        public double? Gamma { get; init; }
+
+        [CommandOption("--epsilon <E>")]
+        [Description("della, della_linear: keep probabilities run from density - epsilon to density + epsilon, inside (0, 1). Default 0.15.")]
+        public double? Epsilon { get; init; }
+
+        [CommandOption("-t|--slerp-t <T>")]
+        [Description("slerp: interpolation factor in [0, 1] from the base (0) to the one model (1). Required by slerp.")]
+        public double? T { get; init; }
+
+        // Text, not bool?, for the reason given at --normalize.
+        [CommandOption("--filter-wise <BOOL>")]
+        [Description("model_stock: true for one ratio per row instead of per tensor. Default false.")]
+        public string? FilterWise { get; init; }
 
         [CommandOption("--weight <W>")]
         [Description("One weight for all models, or one per model (repeat, or comma-separated).")]
@@ -82,6 +99,11 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
             if (Directory.Exists(Out)) return ValidationResult.Error($"--out: '{Out}' is a folder; give the .safetensors file to write.");
             if (Normalize is not null && !bool.TryParse(Normalize, out _))
                 return ValidationResult.Error($"--normalize: '{Normalize}' is not true or false.");
+            if (FilterWise is not null && !bool.TryParse(FilterWise, out _))
+                return ValidationResult.Error($"--filter-wise: '{FilterWise}' is not true or false.");
+            if (Gamma is { } g && !(g >= 0 && g < 1)) return ValidationResult.Error($"--gamma must be in [0, 1), got {g}.");
+            if (Epsilon is { } e && !(e >= 0 && double.IsFinite(e))) return ValidationResult.Error($"--epsilon must be a non-negative number, got {e}.");
+            if (T is { } t && !(t >= 0 && t <= 1)) return ValidationResult.Error($"--slerp-t (-t) must be in [0, 1], got {t}.");
             return ValidationResult.Success();
         }
     }
@@ -100,6 +122,10 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
                 Rescale = settings.Rescale is null ? null : ParseEnum<RescaleMode>("--rescale", settings.Rescale),
                 Consensus = settings.Consensus is null ? null : ParseEnum<SignConsensus>("--consensus", settings.Consensus),
                 Normalize = settings.Normalize is null ? null : bool.Parse(settings.Normalize),
+                Gamma = settings.Gamma,
+                Epsilon = settings.Epsilon,
+                T = settings.T,
+                FilterWise = settings.FilterWise is null ? null : bool.Parse(settings.FilterWise),
                 Include = settings.Include,
                 Exclude = settings.Exclude,
                 Seed = settings.Seed,

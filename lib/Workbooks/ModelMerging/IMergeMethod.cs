@@ -15,5 +15,6 @@ public interface IMergeMethod
     /// <summary>Rejects options that do not fit the method (a density it cannot use, a missing one, ...).</summary>
     void Validate(MergeOptions options, int models);
 
-    Tensor MergeTensor(string name, Tensor @base, IReadOnlyList<Tensor> models, MergeOptions options, Generator rng);
+    /// <param name="seed">This tensor's seed, derived from (options.Seed, name): random methods draw from it alone.</param>
+    Tensor MergeTensor(string name, Tensor @base, IReadOnlyList<Tensor> models, MergeOptions options, long seed);
 }

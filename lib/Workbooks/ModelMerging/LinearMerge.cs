@@ -14,6 +14,7 @@ public sealed class LinearMerge : IMergeMethod
     {
         if (models < 1) throw new ArgumentException("Method 'linear' needs at least one model.");
         var w = options.WeightsFor(models);
+        options.RefuseOptionsOtherThan(Name);
         if (options.Density is not null) throw new ArgumentException("Method 'linear' does not sparsify, so it takes no density.");
         if (options.Rescale is not null) throw new ArgumentException("Method 'linear' does not sparsify, so it takes no rescale.");
         if (options.Consensus is { } c && c != SignConsensus.None) throw new ArgumentException("Method 'linear' elects no signs; use ties or dare_ties.");
@@ -22,7 +23,7 @@ public sealed class LinearMerge : IMergeMethod
             throw new ArgumentException($"The weights sum to {w.Sum()}, so a normalised linear merge is undefined.");
     }
 
-    public Tensor MergeTensor(string name, Tensor @base, IReadOnlyList<Tensor> models, MergeOptions options, Generator rng)
+    public Tensor MergeTensor(string name, Tensor @base, IReadOnlyList<Tensor> models, MergeOptions options, long seed)
     {
         var weights = options.WeightsFor(models.Count);
         // Accumulates in the first model's scratch tensor (see IMergeMethod).

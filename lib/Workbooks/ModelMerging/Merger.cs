@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Workbooks.Torch;
 using static TorchSharp.torch;
 
@@ -61,11 +62,10 @@ public static class Merger
                         continue;
                     }
                     var inputs = new List<Tensor>();
-                    for (var i = 0; i < models.Count; i++)
-                    {
-                        inputs.Add(pool.View(1 + i, e.DType, e.Shape));
-                        models[i].ReadInto(e.Name, inputs[i]);
-                    }
+                    for (var i = 0; i < models.Count; i++) inputs.Add(pool.View(1 + i, e.DType, e.Shape));
+                    // Each model has its own file handle: reading them side by side uses every core's copy bandwidth.
+                    try { Parallel.For(0, models.Count, i => models[i].ReadInto(e.Name, inputs[i])); }
+                    catch (AggregateException a) { ExceptionDispatchInfo.Capture(a.InnerExceptions[0]).Throw(); }
                     bytesRead += e.ByteLength * models.Count;
                     writer.Write(e.Name, MergeTensor(method, e.Name, b, inputs, options, pool));
                     merged++;
@@ -144,8 +144,7 @@ public static class Merger
         Tensor Convert(Tensor t, int slot) => pool is null ? t.to(work) : pool.View(slot, work, t.shape).copy_(t);
         var b = @base.dtype == work ? @base.alias() : Convert(@base, 0);
         var scratch = models.Select((m, i) => m.dtype != work ? Convert(m, 1 + i) : pool is not null ? m.alias() : m.detach().clone()).ToList();
-        using var rng = new Generator((ulong)Seeding.Derive(options.Seed, name));
-        var merged = method.MergeTensor(name, b, scratch, options, rng);
+        var merged = method.MergeTensor(name, b, scratch, options, Seeding.Derive(options.Seed, name));
         var result = merged.dtype == @base.dtype ? merged
             : pool is null ? merged.to(@base.dtype) : pool.View(-1, @base.dtype, merged.shape).copy_(merged);
         return result.MoveToOuterDisposeScope();

@@ -107,6 +107,19 @@ public class BadInputTests
         Assert.Equal([], Directory.GetFileSystemEntries(dir.Path));
     }
 
+    [Theory]
+    [InlineData("--gamma", "1.5", "breadcrumbs")]
+    [InlineData("--epsilon", "NaN", "della")]
+    [InlineData("--slerp-t", "2", "slerp")]
+    [InlineData("--filter-wise", "maybe", "model_stock")]
+    public void A_bad_per_method_option_value_names_the_option(string option, string value, string method)
+    {
+        using var dir = new TempDirectory();
+        var o = Cli(dir.Path, "merge", "--base", "a.safetensors", "--models", "b.safetensors", "--method", method, option, value, "--out", "out.safetensors");
+        AssertError(o, option, value);
+        Assert.Equal([], Directory.GetFileSystemEntries(dir.Path));
+    }
+
     [Fact]
     public void An_unknown_option_goes_to_standard_error()
     {

@@ -107,8 +107,9 @@ public class MergeMethodTests
         var copies = models.Prepend(@base).Select(d => d.ToDictionary(kv => kv.Key, kv => kv.Value.clone())).ToList();
         foreach (var method in MergeMethods.Names)
         {
-            var density = method is "linear" or "task_arithmetic" ? (double?)null : 0.5;
-            var merged = Merger.Merge(@base, models, new MergeOptions { Method = method, Density = density });
+            var density = method is "linear" or "task_arithmetic" or "slerp" or "model_stock" ? (double?)null : 0.5;
+            var options = new MergeOptions { Method = method, Density = density, T = method == "slerp" ? 0.3 : null };
+            var merged = Merger.Merge(@base, method == "slerp" ? models[..1] : models, options);
             Assert.False(BitEqual(merged["wte.weight"], @base["wte.weight"]), method);
         }
         foreach (var (original, copy) in models.Prepend(@base).Zip(copies))
@@ -124,7 +125,7 @@ public class MergeMethodTests
         Assert.Contains("density", e.Message);
         Assert.Throws<ArgumentException>(() => Merger.Merge(@base, [model], new MergeOptions { Method = "task_arithmetic", Density = 0.5 }));
         Assert.Throws<ArgumentException>(() => Merger.Merge(@base, [model], new MergeOptions { Method = "ties", Density = 1.5 }));
-        var unknown = Assert.Throws<ArgumentException>(() => Merger.Merge(@base, [model], new MergeOptions { Method = "slerp" }));
+        var unknown = Assert.Throws<ArgumentException>(() => Merger.Merge(@base, [model], new MergeOptions { Method = "nuslerp" }));
         Assert.Contains("dare_ties", unknown.Message);
         Assert.Throws<ArgumentException>(() => Merger.Merge(@base, [model, model], new MergeOptions { Weights = [1, 2, 3] }));
     }

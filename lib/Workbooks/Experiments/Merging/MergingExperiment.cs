@@ -292,6 +292,15 @@ public sealed class MergingAnalyzer
     public static double Kept(double value, double full, double @base) =>
         Math.Abs(full - @base) < 1e-12 || double.IsNaN(full) ? double.NaN : (value - @base) / (full - @base);
 
+    /// <summary>
+    /// Top-k keeps int(density * n) entries and, as mergekit, refuses a tensor where that is none; such
+    /// tiny tensors (layer-norm vectors at high drop rates) stay at the base in the sweep.
+    /// </summary>
+    static IReadOnlyList<string> TooSmallToPrune(Dictionary<string, Tensor> @base, string method, double density) =>
+        MergeMethods.Get(method) is GeneralizedTaskArithmetic { Preset.Sparsification: Sparsification.Magnitude }
+            ? @base.Where(kv => Sparsifier.KeepCount(kv.Value.NumberOfElements, density) == 0).Select(kv => kv.Key).ToList()
+            : [];
+
     IEnumerable<DropPoint> DropSweep(ModelBench bench, Dictionary<string, Tensor> @base, Dictionary<string, Tensor> model,
         string name, string kind, int width, long seed, double lr, IReadOnlyList<string> methods, EvalSet set,
         IReadOnlyList<(int[] Prompt, int[] Answer)>? items, (double Loss, double Accuracy) baseline, double baseEm,
@@ -307,7 +316,11 @@ public sealed class MergingAnalyzer
                 if (p == 0) (value, em) = (full, fullEm);
                 else
                 {
-                    var options = new MergeOptions { Method = method, Density = 1 - p, Seed = Seeding.Derive(seed, $"drop:{method}:{p}:{name}:{lr}") };
+                    var options = new MergeOptions
+                    {
+                        Method = method, Density = 1 - p, Seed = Seeding.Derive(seed, $"drop:{method}:{p}:{name}:{lr}"),
+                        Exclude = TooSmallToPrune(@base, method, 1 - p),
+                    };
                     using var thinned = new DisposableWeights(Merger.Merge(@base, [model], options));
                     bench.Load(thinned.Weights);
                     value = lossOnly ? (bench.Loss(set), double.NaN) : bench.Measure(set);

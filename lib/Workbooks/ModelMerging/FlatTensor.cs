@@ -1,0 +1,128 @@
+using TorchSharp;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace Workbooks.ModelMerging;
+
+/// <summary>
+/// A contiguous CPU tensor seen as a flat run of T, handed out as spans of at most
+/// <see cref="Chunks.Size"/> elements. Tensor.bytes spans the whole tensor up to 2 GiB; a larger
+/// tensor gives each span from a view of just that range.
+/// </summary>
+readonly struct FlatTensor<T> where T : unmanaged
+{
+    readonly Tensor flat;
+    readonly bool whole;
+
+    public long Length { get; }
+
+    public FlatTensor(Tensor t)
+    {
+        if (t.device_type != DeviceType.CPU || !t.is_contiguous())
+            throw new ArgumentException("Merge kernels work on contiguous CPU tensors.");
+        flat = t;
+        Length = t.NumberOfElements;
+        whole = Length * Marshal.SizeOf<T>() <= int.MaxValue;
+    }
+
+    public Span<T> Slice(long start, int length)
+    {
+        if (length == 0) return [];
+        if (whole) return MemoryMarshal.Cast<byte, T>(flat.bytes).Slice((int)start, length);
+        using var all = flat.view(-1);
+        using var part = all.narrow(0, start, length);
+        // The span points into the tensor's own storage, which outlives the view.
+        return MemoryMarshal.Cast<byte, T>(part.bytes);
+    }
+}
+
+/// <summary>
+/// Fixed-size ranges of a tensor's elements, processed in parallel. The ranges (and so every
+/// per-range partial result, reduced in range order) do not depend on the number of threads, so a
+/// merge gives the same bits on any machine.
+/// </summary>
+static class Chunks
+{
+    public const int Size = 1 << 16;
+
+    public static int Count(long n) => (int)((n + Size - 1) / Size);
+
+    public static (long Start, int Length) Range(long n, int chunk)
+    {
+        var start = (long)chunk * Size;
+        return (start, (int)Math.Min(Size, n - start));
+    }
+
+    public static void For(long n, Action<int, long, int> body)
+    {
+        var count = Count(n);
+        if (count == 1) { body(0, 0, (int)n); return; }
+        Parallel.For(0, count, c => { var (s, l) = Range(n, c); body(c, s, l); });
+    }
+
+    /// <summary>Runs body over chunks with one state per worker (for example a histogram), merged by <paramref name="merge"/> under a lock.</summary>
+    public static void For<TLocal>(long n, Func<TLocal> init, Action<long, int, TLocal> body, Action<TLocal> merge)
+    {
+        var count = Count(n);
+        var gate = new object();
+        Parallel.For(0, count, init, (c, _, local) => { var (s, l) = Range(n, c); body(s, l, local); return local; },
+            local => { lock (gate) merge(local); });
+    }
+
+    /// <summary>Sum of per-chunk partials in chunk order (deterministic whatever the scheduling).</summary>
+    public static double Sum(double[] partials)
+    {
+        double s = 0;
+        foreach (var p in partials) s += p;
+        return s;
+    }
+}
+
+/// <summary>Element-level helpers shared by the kernels, for float and double.</summary>
+static class Elem
+{
+    public static bool IsFloat<T>() => typeof(T) == typeof(float);
+
+    /// <summary>|v| as an unsigned key ordered like the magnitude (IEEE bits without the sign).</summary>
+    public static ulong AbsKey<T>(T v) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) return Unsafe.As<T, uint>(ref v) & 0x7FFF_FFFFu;
+        return Unsafe.As<T, ulong>(ref v) & 0x7FFF_FFFF_FFFF_FFFFul;
+    }
+
+    public static int KeyBits<T>() => typeof(T) == typeof(float) ? 32 : 64;
+
+    public static T From<T>(double v) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(v);
+}
+
+/// <summary>
+/// The random keep/drop stream: SplitMix64 evaluated at a counter, so that element j of a stream is
+/// one hash of (stream key, j) and needs no sequential state: chunks draw in parallel and the mask
+/// does not depend on how the work is split. Element 2q takes the low 32 bits of draw q, 2q+1 the high.
+/// </summary>
+static class CounterRng
+{
+    const ulong Golden = 0x9E3779B97F4A7C15ul;
+
+    public static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ul;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBul;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>The key of model <paramref name="model"/>'s stream within a tensor's seed.</summary>
+    public static ulong StreamKey(long tensorSeed, int model) => Mix(Mix((ulong)tensorSeed) + (ulong)(model + 1) * Golden);
+
+    /// <summary>The 32-bit uniform draw for element <paramref name="index"/> of a stream.</summary>
+    public static uint Draw(ulong key, long index)
+    {
+        var z = Mix(key + ((ulong)(index >> 1) + 1) * Golden);
+        return (index & 1) == 0 ? (uint)z : (uint)(z >> 32);
+    }
+
+    /// <summary>Draws below this keep an entry with probability <paramref name="p"/> (to within 2^-32).</summary>
+    public static ulong Threshold(double p) => p >= 1 ? 1ul << 32 : (ulong)Math.Round(p * 4294967296.0);
+}

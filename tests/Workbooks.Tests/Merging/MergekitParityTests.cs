@@ -1,0 +1,343 @@
+using Workbooks.ModelMerging;
+using Workbooks.Torch;
+using static TorchSharp.torch;
+using static Workbooks.Tests.Merging.MergeTestData;
+
+namespace Workbooks.Tests.Merging;
+
+/// <summary>
+/// The mergekit methods against values worked out by hand from mergekit's definitions (sparsify.py,
+/// generalized_task_arithmetic.py, slerp.py, model_stock.py), and the fused kernels against the
+/// straightforward tensor-op pipeline they replaced.
+/// </summary>
+public class MergekitParityTests
+{
+    public MergekitParityTests() => TorchRuntime.EnsureLoaded();
+
+    static Tensor MergeDeltas(MergeOptions options, float[] @base, params float[][] deltas)
+    {
+        var b = Dict(("w", T(@base)));
+        var models = deltas.Select(d => (IReadOnlyDictionary<string, Tensor>)Dict(("w", Plus(b["w"], d)))).ToList();
+        return Merger.Merge(b, models, options)["w"] - b["w"];
+    }
+
+    static float[] Zeros(int n) => new float[n];
+
+    [Fact]
+    public void Top_k_keeps_int_of_density_times_n_entries_truncating_as_python()
+    {
+        // Magnitudes 1..100: 0.29 * 100 is 28.999999999999996 in double, so int() keeps 28 (rounding would keep 29).
+        var delta = Enumerable.Range(1, 100).Select(i => (float)(i % 2 == 0 ? i : -i)).ToArray();
+        var merged = Values(MergeDeltas(new() { Method = "magnitude_prune", Density = 0.29 }, Zeros(100), delta));
+        var kept = Enumerable.Range(0, 100).Where(j => merged[j] != 0).ToArray();
+        Assert.Equal(Enumerable.Range(72, 28), kept); // magnitudes 73..100
+        Assert.All(kept, j => Assert.Equal(delta[j], merged[j]));
+        Assert.Equal(28, Sparsifier.KeepCount(100, 0.29));
+        Assert.Equal(3, Sparsifier.KeepCount(10, 0.3)); // 3.0000000000000004
+    }
+
+    [Fact]
+    public void Top_k_keeps_exactly_k_entries_when_magnitudes_tie()
+    {
+        var delta = Enumerable.Repeat(0.5f, 10).ToArray();
+        var merged = Values(MergeDeltas(new() { Method = "magnitude_prune", Density = 0.3 }, Zeros(10), delta));
+        Assert.Equal(3, merged.Count(v => v != 0));
+    }
+
+    [Fact]
+    public void Top_k_that_keeps_nothing_is_refused_as_mergekit_does()
+    {
+        // int(0.05 * 10) = 0: mergekit asserts ("not gonna zero out the whole tensor").
+        var e = Assert.Throws<ArgumentException>(() =>
+            MergeDeltas(new() { Method = "ties", Density = 0.05 }, Zeros(10), Enumerable.Range(1, 10).Select(i => (float)i).ToArray()));
+        Assert.Contains("'w'", e.Message);
+        Assert.Contains("= 0", e.Message);
+    }
+
+    // Ascending magnitudes: 0.1 (0), 0.2 (5), 0.3 (3), 0.4 (7), 0.5 (2), 0.6 (9), 0.7 (8), 0.8 (6), 0.9 (1), 1.0 (4).
+    static readonly float[] A = [0.1f, -0.9f, 0.5f, 0.3f, -1.0f, 0.2f, 0.8f, -0.4f, 0.7f, 0.6f];
+    // Ascending magnitudes: 0.05 (3), 0.1 (1), 0.15 (5), 0.2 (0), 0.25 (6), 0.3 (4), 0.35 (7), 0.4 (9), 0.45 (8), 0.6 (2).
+    static readonly float[] B = [-0.2f, 0.1f, -0.6f, 0.05f, 0.3f, -0.15f, 0.25f, 0.35f, -0.45f, 0.4f];
+
+    [Fact]
+    public void Breadcrumbs_drops_the_gamma_outliers_and_then_the_smallest()
+    {
+        // n = 10, density 0.5, gamma 0.1: target int(5) = 5, n_top = int(1) = 1, n_bot = 10 - 5 - 1 = 4:
+        // ascending ranks [4, 9) kept, i.e. 0.5, 0.6, 0.7, 0.8, 0.9; 1.0 is the outlier.
+        AssertClose([0, -0.9f, 0.5f, 0, 0, 0, 0.8f, 0, 0.7f, 0.6f],
+            MergeDeltas(new() { Method = "breadcrumbs", Density = 0.5, Gamma = 0.1 }, Zeros(10), A));
+    }
+
+    [Fact]
+    public void Breadcrumbs_drops_fewer_outliers_when_density_and_gamma_exceed_one()
+    {
+        // density 0.95, gamma 0.2: target int(9.5) = 9, n_top = 2, n_bot = -1 -> n_top = 1, n_bot = 0.
+        AssertClose([0.1f, -0.9f, 0.5f, 0.3f, 0, 0.2f, 0.8f, -0.4f, 0.7f, 0.6f],
+            MergeDeltas(new() { Method = "breadcrumbs", Density = 0.95, Gamma = 0.2 }, Zeros(10), A));
+    }
+
+    [Fact]
+    public void Breadcrumbs_ties_elects_signs_over_the_breadcrumbs_and_sums_without_normalising()
+    {
+        // A keeps [0, -0.9, 0.5, 0, 0, 0, 0.8, 0, 0.7, 0.6]; B drops 0.6 (its outlier) and keeps
+        // [0, 0, 0, 0, 0.3, 0, 0.25, 0.35, -0.45, 0.4]. Sums [0, -0.9, 0.5, 0, 0.3, 0, 1.05, 0.35, 0.25, 1]:
+        // all elect + except entry 1; entry 8 keeps A's 0.7 only. breadcrumbs (no election) gives 0.25 there.
+        var options = new MergeOptions { Method = "breadcrumbs_ties", Density = 0.5, Gamma = 0.1 };
+        AssertClose([0, -0.9f, 0.5f, 0, 0.3f, 0, 1.05f, 0.35f, 0.7f, 1.0f], MergeDeltas(options, Zeros(10), A, B));
+        AssertClose([0, -0.9f, 0.5f, 0, 0.3f, 0, 1.05f, 0.35f, 0.25f, 1.0f], MergeDeltas(options with { Method = "breadcrumbs" }, Zeros(10), A, B));
+    }
+
+    [Fact]
+    public void Breadcrumbs_takes_mergekits_default_gamma_of_one_percent()
+    {
+        // 200 entries, density 0.5: gamma 0.01 drops the 2 largest and the 98 smallest.
+        var delta = Enumerable.Range(1, 200).Select(i => (float)i).ToArray();
+        var merged = Values(MergeDeltas(new() { Method = "breadcrumbs", Density = 0.5 }, Zeros(200), delta));
+        Assert.Equal(Enumerable.Range(98, 100), Enumerable.Range(0, 200).Where(j => merged[j] != 0));
+    }
+
+    [Fact]
+    public void Della_keeps_each_entry_with_its_rank_probability_and_divides_by_it()
+    {
+        // 4000 rows of 11 distinct magnitudes (the same in every row, in a per-row shuffled order):
+        // rank r (1..11) is kept with p = density - epsilon + 2 epsilon (r - 1) / 10 and then divided by p.
+        const int rows = 4000, m = 11;
+        double density = 0.5, epsilon = 0.2;
+        var rng = new Random(3);
+        var delta = new float[rows * m];
+        for (var r = 0; r < rows; r++)
+        {
+            var order = Enumerable.Range(1, m).OrderBy(_ => rng.Next()).ToArray();
+            for (var j = 0; j < m; j++) delta[r * m + j] = order[j] * (rng.Next(2) == 0 ? 0.01f : -0.01f);
+        }
+        var b = Dict(("w", zeros(rows, m)));
+        var model = Dict(("w", tensor(delta).reshape(rows, m)));
+        var merged = Values(Merger.Merge(b, [model], new MergeOptions { Method = "della_linear", Density = density, Epsilon = epsilon, Seed = 5 })["w"]);
+        var keptByRank = new int[m + 1];
+        for (var i = 0; i < delta.Length; i++)
+        {
+            var rank = (int)Math.Round(Math.Abs(delta[i]) / 0.01);
+            var p = density - epsilon + 2 * epsilon * (rank - 1) / (m - 1);
+            if (merged[i] == 0) continue;
+            keptByRank[rank]++;
+            Assert.Equal(delta[i] / p, merged[i], 1e-6);
+        }
+        for (var rank = 1; rank <= m; rank++)
+        {
+            var p = density - epsilon + 2 * epsilon * (rank - 1) / (m - 1);
+            var sd = Math.Sqrt(p * (1 - p) / rows);
+            Assert.InRange(keptByRank[rank] / (double)rows, p - 5 * sd, p + 5 * sd);
+        }
+    }
+
+    // An independent reading of mergekit's della_magprune + generalized task arithmetic, given the draws.
+    static float[] DellaReference(float[] @base, float[][] models, int rows, int cols, double density, double epsilon,
+        long seed, bool elect, bool normalize)
+    {
+        var tensorSeed = Seeding.Derive(seed, "w");
+        var kept = new double[models.Length][];
+        for (var i = 0; i < models.Length; i++)
+        {
+            var key = CounterRng.StreamKey(tensorSeed, i);
+            kept[i] = new double[@base.Length];
+            for (var r = 0; r < rows; r++)
+            {
+                var d = Enumerable.Range(0, cols).Select(j => (double)(models[i][r * cols + j] - @base[r * cols + j])).ToArray();
+                var byMagnitude = Enumerable.Range(0, cols).OrderBy(j => Math.Abs(d[j])).ThenBy(j => j).ToArray();
+                for (var pos = 0; pos < cols; pos++)
+                {
+                    var j = byMagnitude[pos];
+                    var p = density - epsilon + 2 * epsilon * pos / (cols - 1);
+                    var u = CounterRng.Draw(key, r * cols + j) / 4294967296.0;
+                    kept[i][r * cols + j] = u < p ? d[j] / p : 0;
+                }
+            }
+        }
+        var result = new float[@base.Length];
+        for (var e = 0; e < @base.Length; e++)
+        {
+            double sum = kept.Sum(k => k[e]), mixed = 0, divisor = 0;
+            foreach (var k in kept)
+            {
+                var agrees = !elect || (sum >= 0 ? k[e] > 0 : k[e] < 0);
+                if (agrees) { mixed += k[e]; divisor += 1; }
+            }
+            if (!elect) divisor = models.Length;
+            if (normalize) mixed /= divisor == 0 ? 1 : divisor;
+            result[e] = (float)(@base[e] + mixed);
+        }
+        return result;
+    }
+
+    [Theory]
+    [InlineData("della", true, true)]
+    [InlineData("della_linear", false, false)]
+    public void Della_matches_an_independent_reference_for_a_fixed_seed(string method, bool elect, bool normalize)
+    {
+        const int rows = 6, cols = 10;
+        var rng = new Random(11);
+        float[] Noise(double scale) => Enumerable.Range(0, rows * cols).Select(_ => (float)((rng.NextDouble() - 0.5) * scale)).ToArray();
+        var @base = Noise(2);
+        var models = new[] { Noise(1), Noise(1), Noise(1) }.Select(d => @base.Zip(d, (x, y) => x + y).ToArray()).ToArray();
+        var merged = Merger.Merge(Dict(("w", tensor(@base).reshape(rows, cols))),
+            models.Select(m => (IReadOnlyDictionary<string, Tensor>)Dict(("w", tensor(m).reshape(rows, cols)))).ToList(),
+            new MergeOptions { Method = method, Density = 0.4, Epsilon = 0.1, Seed = 21 })["w"];
+        AssertClose(DellaReference(@base, models, rows, cols, 0.4, 0.1, 21, elect, normalize), merged, tolerance: 1e-5);
+    }
+
+    [Fact]
+    public void Della_refuses_an_epsilon_that_takes_probabilities_outside_zero_to_one()
+    {
+        var b = Dict(("w", zeros(4)));
+        var e = Assert.Throws<ArgumentException>(() => Merger.Merge(b, [b], new MergeOptions { Method = "della", Density = 0.1 }));
+        Assert.Contains("psilon", e.Message); // mergekit's default epsilon 0.15 is too wide for density 0.1
+        e = Assert.Throws<ArgumentException>(() => Merger.Merge(b, [b], new MergeOptions { Method = "della", Density = 0.5, Epsilon = -0.1 }));
+        Assert.Contains("psilon", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Merger.Merge(b, [b], new MergeOptions { Method = "ties", Density = 0.5, Epsilon = 0.1 }));
+        Assert.Contains("epsilon", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Merger.Merge(b, [b], new MergeOptions { Method = "breadcrumbs", Density = 0.5, Gamma = 1 }));
+        Assert.Contains("amma", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Merger.Merge(b, [b], new MergeOptions { Method = "dare_ties", Density = 0.5, Gamma = 0.1 }));
+        Assert.Contains("gamma", e.Message);
+    }
+
+    static Tensor Slerp(float[] v0, float[] v1, double t) =>
+        Merger.Merge(Dict(("w", T(v0))), [Dict(("w", T(v1)))], new MergeOptions { Method = "slerp", T = t })["w"];
+
+    [Fact]
+    public void Slerp_follows_the_arc_between_the_normalised_tensors()
+    {
+        // Orthogonal: theta = pi/2, so s0 = sin((1 - t) pi/2), s1 = sin(t pi/2), applied to the unnormalised tensors.
+        AssertClose([2 * (float)Math.Sin(Math.PI / 3), 3 * 0.5f], Slerp([2, 0], [0, 3], 1.0 / 3));
+        // cos 0.999 is below the 0.9995 threshold: still an arc, so unit vectors stay unit (lerp would shorten them).
+        var a = Math.Acos(0.999);
+        AssertClose([(float)Math.Cos(a / 2), (float)Math.Sin(a / 2)], Slerp([1, 0], [0.999f, (float)Math.Sin(a)], 0.5), tolerance: 1e-6);
+        Assert.Equal([1f, 0f], Values(Slerp([1, 0], [0, 1], 0)));
+    }
+
+    [Fact]
+    public void Slerp_interpolates_linearly_when_the_tensors_are_nearly_collinear()
+    {
+        // cos > 0.9995: (1 - t) v0 + t v1.
+        AssertClose([0.75f * 1 + 0.25f * 2, 0.75f * 2 + 0.25f * 4, 0.75f * 3 + 0.25f * 6.01f], Slerp([1, 2, 3], [2, 4, 6.01f], 0.25));
+    }
+
+    [Fact]
+    public void Slerp_takes_exactly_two_models_and_a_t_in_zero_to_one()
+    {
+        var b = Dict(("w", T(1, 2)));
+        var e = Assert.Throws<ArgumentException>(() => Merger.Merge(b, [b, b], new MergeOptions { Method = "slerp", T = 0.5 }));
+        Assert.Contains("slerp", e.Message);
+        Assert.Contains("exactly two", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Merger.Merge(b, [b], new MergeOptions { Method = "slerp" }));
+        Assert.Contains("t,", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Merger.Merge(b, [b], new MergeOptions { Method = "slerp", T = 1.5 }));
+        Assert.Contains("t (", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Merger.Merge(b, [b], new MergeOptions { Method = "ties", Density = 0.5, T = 0.5 }));
+        Assert.Contains("takes no t", e.Message);
+    }
+
+    static double StockRatio(double cos, int k) => k * cos / (1 + (k - 1) * cos);
+
+    [Fact]
+    public void Model_stock_moves_from_the_base_towards_the_mean_by_the_cosine_ratio()
+    {
+        // d1 = [1, 0, 1, 1], d2 = [0, 1, 2, 2]: cos = 4 / (sqrt 3 * 3); merged = base + t * (d1 + d2) / 2.
+        float[] @base = [1, -1, 2, 0.5f];
+        var t = StockRatio(4 / (Math.Sqrt(3) * 3), 2);
+        var merged = MergeDeltas(new() { Method = "model_stock" }, @base, [1, 0, 1, 1], [0, 1, 2, 2]);
+        AssertClose([(float)(t * 0.5), (float)(t * 0.5), (float)(t * 1.5), (float)(t * 1.5)], merged);
+    }
+
+    [Fact]
+    public void Model_stock_averages_the_pairwise_cosines_of_three_models()
+    {
+        // d1 = [1, 0], d2 = [0, 1], d3 = [1, 1]: cosines 0, 1/sqrt 2, 1/sqrt 2, mean sqrt(2) / 3.
+        var t = StockRatio(Math.Sqrt(2) / 3, 3);
+        var merged = MergeDeltas(new() { Method = "model_stock" }, [0, 0], [1, 0], [0, 1], [1, 1]);
+        AssertClose([(float)(t * 2 / 3), (float)(t * 2 / 3)], merged);
+    }
+
+    [Fact]
+    public void Model_stock_filter_wise_takes_a_ratio_per_row()
+    {
+        // Row 0: d1 = [1, 0], d2 = [0, 1]: cos 0, t 0 (stays at the base). Row 1: d1 = [1, 1], d2 = [2, 2]: cos 1, t 1.
+        var b = Dict(("w", zeros(2, 2)));
+        var m1 = Dict(("w", tensor(new float[] { 1, 0, 1, 1 }).reshape(2, 2)));
+        var m2 = Dict(("w", tensor(new float[] { 0, 1, 2, 2 }).reshape(2, 2)));
+        var merged = Merger.Merge(b, [m1, m2], new MergeOptions { Method = "model_stock", FilterWise = true })["w"];
+        AssertClose([0, 0, 1.5f, 1.5f], merged);
+        var whole = Merger.Merge(b, [m1, m2], new MergeOptions { Method = "model_stock" })["w"];
+        var t = StockRatio(4 / (Math.Sqrt(3) * 3), 2);
+        AssertClose([(float)(t * 0.5), (float)(t * 0.5), (float)(t * 1.5), (float)(t * 1.5)], whole);
+        var e = Assert.Throws<ArgumentException>(() => Merger.Merge(b, [m1], new MergeOptions { Method = "model_stock" }));
+        Assert.Contains("at least two", e.Message);
+    }
+
+    // The pipeline as plain tensor operations (the implementation before the fused kernels), for the
+    // deterministic methods: top-k by a kthvalue threshold (no ties in random data), election, sum.
+    static Tensor Reference(Tensor @base, IReadOnlyList<Tensor> models, double? density, bool elect, bool normalize, double[] weights, double lambda)
+    {
+        var deltas = models.Select((m, i) =>
+        {
+            var d = m - @base;
+            if (density is { } dd)
+            {
+                var n = d.NumberOfElements;
+                var k = (long)(dd * n);
+                var (threshold, _) = d.abs().view(-1).kthvalue(n - k + 1, 0, false);
+                d = d * (d.abs() >= threshold);
+            }
+            return d * weights[i];
+        }).ToList();
+        var stacked = stack(deltas);
+        Tensor mixed, divisor;
+        if (elect)
+        {
+            var majority = (stacked.sum(0L) >= 0).to(ScalarType.Float32) * 2 - 1;
+            var mask = (stacked.sign() == majority).to(ScalarType.Float32);
+            mixed = (stacked * mask).sum(0L);
+            divisor = (tensor(weights.Select(w => (float)w).ToArray()).view(-1, 1) * mask.view(models.Count, -1)).sum(0L).view(@base.shape);
+            divisor = divisor.masked_fill(divisor == 0, 1);
+        }
+        else
+        {
+            mixed = stacked.sum(0L);
+            divisor = full_like(mixed, weights.Sum());
+        }
+        if (normalize) mixed = mixed / divisor;
+        return @base + mixed * lambda;
+    }
+
+    [Theory]
+    [InlineData("task_arithmetic", null, false, false)]
+    [InlineData("ties", 0.3, true, true)]
+    [InlineData("magnitude_prune", 0.2, false, false)]
+    public void Fused_kernels_give_the_tensor_op_pipelines_result(string method, double? density, bool elect, bool normalize)
+    {
+        var @base = RandomModel(1);
+        var models = new[] { RandomModel(2, near: @base), RandomModel(3, near: @base), RandomModel(4, near: @base) };
+        double[] weights = [1.0, 0.6, -0.3];
+        var merged = Merger.Merge(@base, models, new MergeOptions { Method = method, Density = density, Weights = weights, Lambda = 0.8 });
+        foreach (var name in @base.Keys)
+        {
+            var expected = Reference(@base[name], models.Select(m => m[name]).ToList(), density, elect, normalize, weights, 0.8);
+            AssertClose(Values(expected), merged[name], tolerance: 2e-6);
+        }
+    }
+
+    [Fact]
+    public void Tensors_larger_than_a_chunk_merge_deterministically()
+    {
+        // 3 x 70,000 entries: several parallel chunks; the random drops and the L1 sums must not depend on scheduling.
+        using var g = new Generator(4);
+        var b = Dict(("w", randn([3, 70_000], generator: g)));
+        var models = Enumerable.Range(0, 3).Select(_ => (IReadOnlyDictionary<string, Tensor>)Dict(("w", b["w"] + randn([3, 70_000], generator: g) * 0.01))).ToList();
+        foreach (var (method, rescale) in new[] { ("dare_ties", (RescaleMode?)RescaleMode.L1), ("ties", null), ("della", RescaleMode.L1), ("breadcrumbs_ties", null) })
+        {
+            var options = new MergeOptions { Method = method, Density = 0.3, Rescale = rescale, Seed = 8 };
+            var first = Merger.Merge(b, models, options)["w"];
+            for (var i = 0; i < 3; i++) Assert.True(BitEqual(first, Merger.Merge(b, models, options)["w"]), method);
+        }
+    }
+}
