@@ -74,7 +74,21 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     {
         using var logits = forward(idx);
         using var flat = F.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), reduction: nn.Reduction.None);
-        return flat.view(targets.shape[0], targets.shape[1]).mean([1]);
+        return MaskedMean(flat.view(targets.shape[0], targets.shape[1]), targets);
+    }
+
+    /// <summary>
+    /// Per row, the mean of the token losses over the targets that count: all of them for packed text (plain
+    /// mean), only the answer's for items whose other targets are the ignore index (cross-entropy gives those 0).
+    /// </summary>
+    public static Tensor MaskedMean(Tensor tokenLosses, Tensor targets)
+    {
+        using var counted = targets.ne(-100);
+        using var n = counted.sum([1]);
+        if (n.min().item<long>() == targets.shape[1]) return tokenLosses.mean([1]);
+        using var sum = tokenLosses.sum([1]);
+        using var div = n.clamp_min(1).to(tokenLosses.dtype);
+        return sum / div;
     }
 
     public long ParameterCount(bool includePositionEmbeddings = true) =>

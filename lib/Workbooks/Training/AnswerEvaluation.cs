@@ -1,4 +1,5 @@
 using Workbooks.Data;
+using Workbooks.Data.Synthetic;
 using Workbooks.Data.Tokenization;
 using Workbooks.Models;
 using Workbooks.Torch;
@@ -14,33 +15,21 @@ namespace Workbooks.Training;
 public static class AnswerEvaluation
 {
     /// <summary>
-    /// Rows of prompt + answer + terminator, padded with the end-of-text id (or 0); targets are the next tokens on the
-    /// answer and terminator positions and <see cref="BatchTensors.Ignore"/> elsewhere.
+    /// One row per document in the layout of <see cref="ExactAnswer.Row"/> (the one training on items uses too); targets
+    /// are the next tokens on the answer and terminator positions and <see cref="BatchTensors.Ignore"/> elsewhere.
     /// </summary>
     public static IReadOnlyList<(Tensor Input, Tensor Target)> Batches(IReadOnlyList<Document> documents, TextTokenizer tokenizer, int contextLength, int batchSize)
     {
         TorchRuntime.EnsureLoaded();
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be positive");
-        long pad = tokenizer.EndOfText ?? 0;
-        var rows = new List<(long[] Input, long[] Target)>();
-        foreach (var d in documents)
+        var rows = documents.Select(d =>
         {
             if (d.Prompt is null || d.Answer is null)
                 throw new ArgumentException($"document of '{d.Domain}' has no prompt/answer; answer loss needs exact-answer documents", nameof(documents));
-            var prompt = tokenizer.Encode(d.Prompt);
-            var rest = tokenizer.Encode(d.Text[d.Prompt.Length..]);
-            var all = prompt.Concat(rest).ToArray();
-            if (all.Length > contextLength + 1)
-                throw new ArgumentException($"a '{d.Domain}' document of {all.Length} tokens does not fit the context of {contextLength}", nameof(documents));
-            var input = Enumerable.Repeat(pad, contextLength).ToArray();
-            var target = Enumerable.Repeat(BatchTensors.Ignore, contextLength).ToArray();
-            for (int t = 0; t + 1 < all.Length; t++)
-            {
-                input[t] = all[t];
-                if (t + 1 >= prompt.Length) target[t] = all[t + 1];
-            }
-            rows.Add((input, target));
-        }
+            var (tokens, scored) = ExactAnswer.Row(d, tokenizer, contextLength);
+            return (Input: tokens[..^1].Select(x => (long)x).ToArray(),
+                Target: Enumerable.Range(0, contextLength).Select(t => scored[t] ? tokens[t + 1] : BatchTensors.Ignore).ToArray());
+        }).ToList();
         var batches = new List<(Tensor, Tensor)>();
         for (int s = 0; s < rows.Count; s += batchSize)
         {

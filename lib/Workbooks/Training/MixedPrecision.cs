@@ -115,7 +115,7 @@ public sealed class MixedPrecision : IDisposable
         using var logits = model.forward(input);
         using var wide = logits.to(ScalarType.Float32);
         using var flat = nn.functional.cross_entropy(wide.view(-1, wide.shape[^1]), target.view(-1), reduction: nn.Reduction.None);
-        return flat.view(target.shape[0], target.shape[1]).mean([1]);
+        return Models.Gpt.MaskedMean(flat.view(target.shape[0], target.shape[1]), target);
     }
 
     static bool IsFloat32(nn.Module model) => model.parameters().FirstOrDefault()?.dtype is null or ScalarType.Float32;

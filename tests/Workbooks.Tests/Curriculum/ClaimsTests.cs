@@ -30,6 +30,37 @@ public class ClaimsTests
         Assert.Contains("no reliable effect", CurriculumClaims.OrderingEffectsAreSmall(noisy).Ours);
     }
 
+    // Ordering runs that also scored questions: the loss says one thing, the answers another.
+    static IEnumerable<ArmRun> Answered(string arm, double loss, params double[] accuracy) =>
+        accuracy.Select((a, s) => new ArmRun("ordering", "data", arm, s, Curve(loss), Answers: new AnswerScores(a, a / 2, 1 - a)));
+
+    [Fact]
+    public void Claims_one_and_two_are_judged_on_answer_accuracy_where_the_data_has_questions()
+    {
+        // A 20% loss gain that moves answer accuracy by half a point: small, as judged on answers.
+        var small = Answered("random", 2.0, 0.400, 0.410, 0.390).Concat(Answered("pacing:level", 1.6, 0.405, 0.414, 0.396)).ToList();
+        var c = CurriculumClaims.OrderingEffectsAreSmall(small);
+        Assert.Equal(Outcome.Held, c.Outcome);
+        Assert.Contains("pacing:level +0.50 points [", c.Ours);
+        Assert.Contains("(loss +20.00%", c.Ours);
+        Assert.Contains("random 40.0% of answer characters right", c.Ours);
+        Assert.Contains("answer accuracy", c.Note);
+
+        // Ten points lower on every seed: not small.
+        var large = Answered("random", 2.0, 0.40, 0.41, 0.39).Concat(Answered("easy-to-hard:level", 2.0, 0.30, 0.31, 0.29)).ToList();
+        Assert.Equal(Outcome.NotReproduced, CurriculumClaims.OrderingEffectsAreSmall(large).Outcome);
+
+        // Claim 2 on answers: own loss is 2 points below the best heuristic (length) on every seed; margin 1 point.
+        var pacing = Answered("random", 2.0, 0.40, 0.40, 0.40)
+            .Concat(Answered("pacing:length", 1.9, 0.45, 0.46, 0.44))
+            .Concat(Answered("pacing:own-loss", 1.5, 0.43, 0.44, 0.42)).ToList();
+        var two = CurriculumClaims.ModelDifficultyAtLeastHeuristic(pacing);
+        Assert.Equal(Outcome.NotReproduced, two.Outcome);
+        Assert.Contains("pacing:own-loss vs pacing:length (best heuristic) gain -2.00 points", two.Ours);
+        var better = pacing.Where(r => r.Arm != "pacing:own-loss").Concat(Answered("pacing:own-loss", 2.5, 0.45, 0.465, 0.445)).ToList();
+        Assert.Equal(Outcome.Held, CurriculumClaims.ModelDifficultyAtLeastHeuristic(better).Outcome);
+    }
+
     [Fact]
     public void Fewer_than_three_seeds_is_inconclusive()
     {
@@ -121,18 +152,21 @@ public class NewClaimsTests
     }
 
     [Fact]
-    public void Skill_it_claim_is_inconclusive_when_target_only_cannot_learn_the_target()
+    public void Skill_it_claim_is_inconclusive_when_no_baseline_learns_the_target()
     {
         static IReadOnlyList<CurvePoint> C(double final) =>
             Enumerable.Range(0, 11).Select(i => new CurvePoint(i * 10, i * 1000, 3 - (3 - final) * i / 10.0)).ToArray();
         IEnumerable<ArmRun> Arm(string arm, double acc, params double[] finals) =>
             finals.Select((f, s) => new ArmRun("skills", "lego3", arm, s, C(f), TargetAccuracy: acc));
-        var runs = Arm("uniform", 0.5, 1.0, 1.02, 0.98).Concat(Arm("skill-it", 0.6, 0.5, 0.52, 0.48));
-        var unlearnable = runs.Concat(Arm("target-only", 0.55, 0.9, 0.9, 0.9)).ToList();
+        // Skill-it itself learns the target, but the gate judges the baselines only.
+        var runs = Arm("skill-it", 0.95, 0.5, 0.52, 0.48).Concat(Arm("target-only", 0.55, 0.9, 0.9, 0.9)).ToList();
+        var unlearnable = runs.Concat(Arm("uniform", 0.5, 1.0, 1.02, 0.98)).ToList();
         var c = CurriculumClaims.SkillItFaster(unlearnable);
         Assert.Equal(Outcome.Inconclusive, c.Outcome);
         Assert.Contains("not learnable", c.Note);
-        var learnable = runs.Concat(Arm("target-only", 0.95, 0.3, 0.3, 0.3)).ToList();
+        Assert.Contains("best baseline target-only reaches 55.0%", c.Ours);
+        // A baseline that learns it (here uniform, while target-only stays at chance) opens the gate.
+        var learnable = runs.Concat(Arm("uniform", 0.8, 1.0, 1.02, 0.98)).ToList();
         Assert.Equal(Outcome.Held, CurriculumClaims.SkillItFaster(learnable).Outcome);
     }
 

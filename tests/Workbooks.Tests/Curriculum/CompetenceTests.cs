@@ -32,4 +32,26 @@ public class CompetenceTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Competence.At(PacingCurve.Sqrt, 0, 100, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => Competence.At(PacingCurve.Sqrt, 0, 0, 0.1));
     }
+
+    [Fact]
+    public void Own_loss_pacing_reranks_the_pool_by_the_current_model_at_each_stage_boundary()
+    {
+        // 10 sequences; the start ranking says index i has difficulty i; the "model" then finds the reverse.
+        var start = Enumerable.Range(0, 10).Select(i => (double)i).ToArray();
+        var calls = new List<long>();
+        long now = 0;
+        var pacing = new CompetencePacing(start, 100, 1, PacingCurve.Linear, 0.2, "own",
+            idx => { calls.Add(now); return idx.Select(i => (double)(10 - i)).ToArray(); }, rescoreStages: 4);
+        for (now = 0; now < 25; now++) pacing.Batch(now, 4);
+        Assert.Empty(calls);                                       // stage 0 keeps the reference ranking
+        Assert.Equal([0, 1], pacing.EasiestFirst.Take(2));
+        // The first batch of stage 1 (step 25) is drawn from the re-ranked pool: the easiest 2 are now 9 and 8.
+        now = 25;
+        var b = pacing.Batch(25, 64);
+        Assert.Equal([25L], calls);
+        Assert.Equal([9, 8], pacing.EasiestFirst.Take(2));
+        Assert.All(b, i => Assert.Contains(i, pacing.EasiestFirst.Take(pacing.Available(25))));
+        for (now = 26; now < 100; now++) pacing.Batch(now, 4);
+        Assert.Equal([25L, 50L, 75L], calls);                       // 4 stages: 3 re-rankings
+    }
 }

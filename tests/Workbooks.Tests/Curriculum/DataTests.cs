@@ -1,3 +1,4 @@
+using Workbooks.Data.Synthetic;
 using Workbooks.Experiments.Common;
 using Workbooks.Data;
 using Workbooks.Data.Tokenization;
@@ -10,6 +11,24 @@ namespace Workbooks.Tests.Curriculum;
 public class DataTests
 {
     static readonly TextTokenizer Bytes = Tokenizers.Create("byte");
+
+    [Fact]
+    public void Graded_arithmetic_holds_out_correct_questions_evenly_over_its_levels_and_dyck_has_none()
+    {
+        var data = CurriculumData.Graded("difficulty:arithmetic", Bytes, contextLength: 16, trainSequences: 50, validationSequences: 10, seed: 3, answerItems: 12);
+        Assert.Equal(12, data.AnswerItems.Count);
+        // 12 over 5 levels: 3, 3, 2, 2, 2.
+        Assert.Equal([3, 3, 2, 2, 2], data.AnswerItems.GroupBy(d => d.Difficulty).OrderBy(g => g.Key).Select(g => g.Count()));
+        foreach (var item in data.AnswerItems)
+        {
+            var operands = item.Prompt!.TrimEnd('=').Split('+').Select(long.Parse).ToArray();
+            Assert.Equal(operands.Sum().ToString(System.Globalization.CultureInfo.InvariantCulture), item.Answer);
+            Assert.All(operands, o => Assert.True(o.ToString(System.Globalization.CultureInfo.InvariantCulture).Length == ArithmeticDifficulty.ShapeOf(item.Difficulty!.Value).Digits));
+        }
+        // Questions come from their own seed: the same call gives the same questions.
+        Assert.Equal(data.AnswerItems, CurriculumData.Graded("difficulty:arithmetic", Bytes, 16, 50, 10, 3, 12).AnswerItems);
+        Assert.Empty(CurriculumData.Graded("difficulty:dyck", Bytes, 16, 50, 10, 3, 12).AnswerItems);
+    }
 
     [Fact]
     public void Graded_data_has_equal_sequences_per_level_and_never_mixes_levels()
@@ -70,9 +89,9 @@ public class DataTests
         var doc = Workbooks.Data.Synthetic.ExactAnswer.Create("copy: abc>", "abc", "skills:copy", "copy");
         var (input, target) = Assert.Single(AnswerEvaluation.Batches([doc], Bytes, contextLength: 16, batchSize: 4));
         var t = target.data<long>().ToArray();
-        // "copy: abc>" is 10 bytes; targets at positions 9..12 are "abc\n", everything else ignored.
+        // End-of-text then "copy: abc>" (10 bytes): targets at positions 10..13 are "abc\n", everything else ignored.
         Assert.Equal(new long[] { 'a', 'b', 'c', '\n' }, t.Where(x => x != BatchTensors.Ignore).ToArray());
-        Assert.Equal(9, Array.FindIndex(t, x => x != BatchTensors.Ignore));
-        Assert.Equal((long)'c', input.data<long>().ToArray()[0]);
+        Assert.Equal(10, Array.FindIndex(t, x => x != BatchTensors.Ignore));
+        Assert.Equal([(long)Bytes.EndOfText!.Value, 'c'], input.data<long>().ToArray()[..2]);
     }
 }

@@ -12,6 +12,8 @@ public class ExperimentTests
     static CurriculumConfig Tiny => CurriculumConfig.Preset(Profile.Smoke) with
     {
         Steps = 8, EvalInterval = 4, ReferenceSteps = 4, SkillItRoundSteps = 4, ValidationSequences = 8, SkillValidationItems = 8, Device = "cpu",
+        // Own-loss pacing re-ranks with the model being trained at step 4 (TinyHelenStages = 2).
+        OrderingArms = [.. CurriculumConfig.Preset(Profile.Smoke).OrderingArms, "pacing:own-loss"],
     };
 
     static CurriculumResult RunIn(string dir)
@@ -37,6 +39,13 @@ public class ExperimentTests
         Assert.Equal(expected.Order(), Keys(a).Order());
         Assert.All(a.Runs, r => Assert.Equal(3, r.Curve.Count)); // steps 0, 4, 8
         Assert.All(a.Runs.Where(r => r.Part == CurriculumParts.Skills), r => Assert.NotNull(r.TargetAccuracy));
+        // Every ordering run on the graded sums scored the held-out questions.
+        Assert.All(a.Runs.Where(r => r.Part == CurriculumParts.Ordering), r =>
+        {
+            Assert.NotNull(r.Answers);
+            Assert.InRange(r.Answers!.TokenAccuracy, 0, 1);
+            Assert.InRange(r.Answers.ExactMatch, 0, 1);
+        });
         Assert.Contains(a.Runs, r => r.Arm == CurriculumArms.SkillIt && r.Mixture is { Count: 2 });
         Assert.Equal(4, a.Verdict.Claims.Count);
         Assert.Equal(["level", "length", "rarity", "reference-loss"], a.Agreement.Single().Measures);
@@ -48,6 +57,7 @@ public class ExperimentTests
 
         Assert.Equal(a.Runs.Select(r => r.Curve.Select(p => p.Value).ToArray()), b.Runs.Select(r => r.Curve.Select(p => p.Value).ToArray()));
         Assert.Equal(a.Runs.Select(r => r.TargetAccuracy), b.Runs.Select(r => r.TargetAccuracy));
+        Assert.Equal(a.Runs.Select(r => r.Answers), b.Runs.Select(r => r.Answers));
         Assert.Equal(a.Agreement.Single().Spearman, b.Agreement.Single().Spearman);
         // Different orders give different curves: the arms are not all the same run.
         Assert.True(a.Runs.Where(r => r.Part == CurriculumParts.Ordering && r.Seed == 1).Select(r => r.Final).Distinct().Count() > 1);
@@ -62,6 +72,7 @@ public class ExperimentTests
         Assert.All(first.Runs, r => Assert.False(r.Cached));
         Assert.All(second.Runs, r => Assert.True(r.Cached));
         Assert.Equal(first.Runs.Select(r => r.Final), second.Runs.Select(r => r.Final));
+        Assert.Equal(first.Runs.Select(r => r.Answers), second.Runs.Select(r => r.Answers));
         Assert.Equal(first.Runs.Where(r => r.Mixture is not null).Select(r => r.Mixture!.Count), second.Runs.Where(r => r.Mixture is not null).Select(r => r.Mixture!.Count));
     }
 }

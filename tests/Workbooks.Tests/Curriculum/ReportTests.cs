@@ -17,7 +17,7 @@ public class ReportTests
         {
             runs.Add(new ArmRun("ordering", "d", "random", s, Curve(2.0)));
             runs.Add(new ArmRun("ordering", "d", "pacing:level", s, Curve(1.5 + s * 0.01)));
-            runs.Add(new ArmRun("skills", "lego3", "uniform", s, Curve(1.0), 0.5, [new MixturePoint(0, [1 / 3.0, 1 / 3.0, 1 / 3.0])]));
+            runs.Add(new ArmRun("skills", "lego3", "uniform", s, Curve(1.0), 0.8, [new MixturePoint(0, [1 / 3.0, 1 / 3.0, 1 / 3.0])]));
             runs.Add(new ArmRun("skills", "lego3", "skill-it", s, Curve(0.8), 0.7, [new MixturePoint(0, [0.5, 0.3, 0.2]), new MixturePoint(10, [0.2, 0.3, 0.5])]));
         }
         var agreement = new DifficultyAgreement("d", ["level", "length"], [[1.0, 0.4], [0.4, 1.0]]);

@@ -1,3 +1,4 @@
+using Workbooks.Data.Synthetic;
 using Workbooks.Data.Tokenization;
 
 namespace Workbooks.Data.Curriculum;
@@ -15,6 +16,24 @@ public static class CurriculumDocuments
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(tokenizer);
         return SequencePool.Pack(documents.Select(d => Tokenize(d, tokenizer)), contextLength, tokenizer.EndOfText, separateLevels);
+    }
+
+    /// <summary>
+    /// Exact-answer documents one per sequence, in the row layout of <see cref="ExactAnswer.Row"/>, with only the
+    /// answer scored: for skills whose items must be seen whole (a LEGO chain cut across two packed windows
+    /// cannot be resolved) and whose loss should be the answer's, as the evaluation's is.
+    /// </summary>
+    public static SequencePool Items(IEnumerable<Document> documents, TextTokenizer tokenizer, int contextLength)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var rows = documents.Select(d =>
+        {
+            var (tokens, scored) = ExactAnswer.Row(d, tokenizer, contextLength);
+            return new CurriculumSequence(tokens, d.Skill ?? d.Domain, d.Difficulty, tokenizer.Encode(d.Text).Length, scored);
+        }).ToList();
+        if (rows.Count == 0) throw new ArgumentException("no documents to lay out", nameof(documents));
+        return new SequencePool(rows, contextLength);
     }
 
     public static TokenizedDocument Tokenize(Document document, TextTokenizer tokenizer) =>

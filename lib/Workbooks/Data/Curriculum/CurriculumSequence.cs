@@ -9,4 +9,7 @@ namespace Workbooks.Data.Curriculum;
 /// <param name="Group">The skill or domain of its documents ("" when the source has none).</param>
 /// <param name="Level">The mean ground-truth difficulty of its documents, where the source knows it.</param>
 /// <param name="SourceLength">The mean length, in tokens, of the documents it overlaps.</param>
-public sealed record CurriculumSequence(int[] Tokens, string Group, double? Level, double SourceLength);
+/// <param name="Scored">
+/// Which of the ContextLength targets count toward the loss (an item's answer); null: all of them (packed text).
+/// </param>
+public sealed record CurriculumSequence(int[] Tokens, string Group, double? Level, double SourceLength, bool[]? Scored = null);

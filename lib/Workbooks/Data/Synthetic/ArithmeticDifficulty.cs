@@ -32,22 +32,36 @@ public sealed class ArithmeticDifficulty : GradedGenerator
 
     protected override Document AtLevel(int level, SeededRandom rng)
     {
-        var (digits, operands) = Shapes[level - 1];
-        int low = digits == 1 ? 0 : Pow10(digits - 1), high = Pow10(digits);
         var text = new StringBuilder();
         for (int e = 0; e < equationsPerDocument; e++)
         {
-            long sum = 0;
-            for (int o = 0; o < operands; o++)
-            {
-                int x = rng.NextInt(low, high);
-                if (o > 0) text.Append('+');
-                text.Append(x);
-                sum += x;
-            }
-            text.Append('=').Append(sum).Append('\n');
+            var (question, sum) = Equation(level, rng);
+            text.Append(question).Append(sum).Append('\n');
         }
         return new Document(text.ToString(), Name, Difficulty: level);
+    }
+
+    /// <summary>One equation as a question, "47+38=" -> "85": a document's first line, as the model sees it after end-of-text.</summary>
+    protected override Document? ItemAtLevel(int level, SeededRandom rng)
+    {
+        var (question, sum) = Equation(level, rng);
+        return ExactAnswer.Create(question, sum.ToString(System.Globalization.CultureInfo.InvariantCulture), Name, difficulty: level);
+    }
+
+    static (string Question, long Sum) Equation(int level, SeededRandom rng)
+    {
+        var (digits, operands) = Shapes[level - 1];
+        int low = digits == 1 ? 0 : Pow10(digits - 1), high = Pow10(digits);
+        var text = new StringBuilder();
+        long sum = 0;
+        for (int o = 0; o < operands; o++)
+        {
+            int x = rng.NextInt(low, high);
+            if (o > 0) text.Append('+');
+            text.Append(x);
+            sum += x;
+        }
+        return (text.Append('=').ToString(), sum);
     }
 
     static int Pow10(int n)

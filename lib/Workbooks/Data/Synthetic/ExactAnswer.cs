@@ -40,6 +40,29 @@ public static class ExactAnswer
         }).ToList();
     }
 
+    /// <summary>
+    /// One exact-answer document as a training or evaluation row, the layout every answer-scored run shares: end-of-text
+    /// (where the tokenizer has it, as every document starts in the packed streams), the prompt, then the expected
+    /// completion of <see cref="Items"/>, padded with end-of-text (or 0) to <paramref name="contextLength"/> + 1 tokens.
+    /// <c>Scored[t]</c> marks the targets (token t + 1) that belong to the completion: the answer and what ends it.
+    /// </summary>
+    public static (int[] Tokens, bool[] Scored) Row(Document document, TextTokenizer tokenizer, int contextLength)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var (prompt, expected) = Items([document], tokenizer)[0];
+        int length = prompt.Length + expected.Length;
+        if (length > contextLength + 1)
+            throw new ArgumentException($"a '{document.Domain}' item of {length} tokens does not fit the context of {contextLength}", nameof(document));
+        int pad = tokenizer.EndOfText ?? 0;
+        var tokens = Enumerable.Repeat(pad, contextLength + 1).ToArray();
+        prompt.CopyTo(tokens, 0);
+        expected.CopyTo(tokens, prompt.Length);
+        var scored = new bool[contextLength];
+        for (int t = prompt.Length - 1; t < length - 1; t++) scored[t] = true;
+        return (tokens, scored);
+    }
+
     static int[] Expected(Document d, TextTokenizer tokenizer, int index)
     {
         var answered = d.Prompt + d.Answer;

@@ -8,4 +8,7 @@ public interface IGradedGenerator : ICorpusGenerator
 
     /// <summary>Documents of one level only (for per-level validation sets).</summary>
     IEnumerable<Document> GenerateLevel(int level, int count, int seed);
+
+    /// <summary>Held-out exact-answer questions of one level; empty where the documents hold no answers.</summary>
+    IReadOnlyList<Document> ItemsAtLevel(int level, int count, int seed);
 }

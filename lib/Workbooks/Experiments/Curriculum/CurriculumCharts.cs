@@ -5,12 +5,19 @@ using Workbooks.Reporting;
 
 namespace Workbooks.Experiments.Curriculum;
 
-/// <summary>One row of the summary table: an arm's final metric over seeds and how fast it got to its baseline's.</summary>
+/// <summary>
+/// One row of the summary table: an arm's final loss over seeds, how fast it got to its baseline's, the target skill's
+/// exact match (skills) and the held-out questions' answer accuracy and exact match (orderings on data with questions).
+/// </summary>
 public sealed record ArmSummary(string Part, string Dataset, string Arm, int Seeds, double FinalMean, double FinalStd,
-    double VersusBaselinePercent, double? TokensToBaselineFinal, int SeedsReached, double? TargetAccuracy);
+    double VersusBaselinePercent, double? TokensToBaselineFinal, int SeedsReached, double? TargetAccuracy,
+    double? AnswerAccuracy = null, double? AnswerExactMatch = null);
 
-/// <summary>One ordering against random: the effect on the final validation loss, in percent of random's.</summary>
-public sealed record EffectRow(string Dataset, string Arm, int Seeds, double EffectPercent, double Low95Percent, double High95Percent, bool Reliable);
+/// <summary>
+/// One ordering against random: the effect on the metric claim 1 judges (answer accuracy in points where the data has
+/// questions, else the final loss in percent of random's; <see cref="Unit"/> says which), with its 95% interval.
+/// </summary>
+public sealed record EffectRow(string Dataset, string Arm, int Seeds, string Unit, double Effect, double Low95, double High95, bool Reliable);
 
 /// <summary>The curriculum notebook's charts and tables, computed from a <see cref="CurriculumResult"/>.</summary>
 public static class CurriculumCharts
@@ -77,14 +84,22 @@ public static class CurriculumCharts
             double baseFinal = baseRuns.Count > 0 ? baseRuns.Average(r => r.Final) : double.NaN;
             var reached = g.Select(r => CurveMath.TokensToTarget(r.Curve, baseFinal)).Where(t => t is not null).Select(t => t!.Value).ToList();
             var acc = g.Where(r => r.TargetAccuracy is not null).Select(r => r.TargetAccuracy!.Value).ToList();
+            var answers = g.Where(r => r.Answers is not null).Select(r => r.Answers!).ToList();
             rows.Add(new ArmSummary(g.Key.Part, g.Key.Dataset, g.Key.Arm, final.Count, final.Mean, final.Std,
                 100 * (baseFinal - final.Mean) / baseFinal, reached.Count > 0 ? reached.Average() : null, reached.Count,
-                acc.Count > 0 ? acc.Average() : null));
+                acc.Count > 0 ? acc.Average() : null,
+                answers.Count > 0 ? answers.Average(a => a.TokenAccuracy) : null, answers.Count > 0 ? answers.Average(a => a.ExactMatch) : null));
         }
         return rows;
     }
 
     /// <summary>Each ordering's effect against random, paired by seed, with its 95% t-interval.</summary>
     public static DataFrame Effects(this CurriculumResult result) => Frames.FromRows(CurriculumClaims.OrderingEffects(result.Runs)
-        .Select(e => new EffectRow(e.Dataset, e.Arm, e.Sample.N, e.Percent, e.Interval.Low, e.Interval.High, e.Reliable)));
+        .Select(e => new EffectRow(e.Dataset, e.Arm, e.Sample.N, e.OnAnswers ? "accuracy points" : "loss %", e.Percent, e.Interval.Low, e.Interval.High, e.Reliable)));
+
+    /// <summary>Each ordering's answer accuracy on the held-out questions (share of answer characters right), mean ± std over seeds.</summary>
+    public static GenericChart AnswerBars(this CurriculumResult result) =>
+        Charts.Bars(result.Runs.Where(r => r.Part == CurriculumParts.Ordering && r.Answers is not null).GroupBy(r => (r.Dataset, r.Arm))
+                .Select(g => BarValue.OverSeeds(g.Key.Arm, g.Key.Dataset, g.Select(r => 100 * r.Answers!.TokenAccuracy))),
+            yTitle: "answer characters right (%)", title: "orderings: answer accuracy on held-out questions, mean ± std over seeds");
 }

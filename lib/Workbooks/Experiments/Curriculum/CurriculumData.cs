@@ -6,9 +6,14 @@ using Workbooks.Torch;
 
 namespace Workbooks.Experiments.Curriculum;
 
-/// <summary>A data set the orderings are compared on: a training pool that one run passes over once, and held-out sequences.</summary>
+/// <summary>
+/// A data set the orderings are compared on: a training pool that one run passes over once, held-out sequences, and
+/// held-out exact-answer questions (the same number per level) where the source has answers: what claim 1 scores.
+/// </summary>
 public sealed record OrderingDataset(string Name, string Source, SequencePool Train, SequencePool Validation)
 {
+    public IReadOnlyList<Document> AnswerItems { get; init; } = [];
+
     public bool HasLevels => Train.Sequences.All(s => s.Level is not null);
 }
 
@@ -24,9 +29,10 @@ public static class CurriculumData
 {
     /// <summary>
     /// A difficulty-graded generator ("difficulty:arithmetic", "difficulty:dyck"): the same number of sequences
-    /// per level, sequences never mixing levels, validation from a different seed.
+    /// per level, sequences never mixing levels, validation from a different seed, and <paramref name="answerItems"/>
+    /// held-out questions spread evenly over the levels where the generator has answers.
     /// </summary>
-    public static OrderingDataset Graded(string generator, TextTokenizer tokenizer, int contextLength, int trainSequences, int validationSequences, int seed)
+    public static OrderingDataset Graded(string generator, TextTokenizer tokenizer, int contextLength, int trainSequences, int validationSequences, int seed, int answerItems = 0)
     {
         var graded = SyntheticCorpora.GetGraded(generator);
         int levels = graded.Levels;
@@ -44,7 +50,9 @@ public static class CurriculumData
             }
             return new SequencePool(sequences, contextLength);
         }
-        return new OrderingDataset(generator, graded.Name, Build(trainSequences, seed), Build(validationSequences, seed + 7919));
+        var items = Enumerable.Range(1, levels)
+            .SelectMany(l => graded.ItemsAtLevel(l, answerItems / levels + (l <= answerItems % levels ? 1 : 0), seed + 7919 + l)).ToList();
+        return new OrderingDataset(generator, graded.Name, Build(trainSequences, seed), Build(validationSequences, seed + 7919)) { AnswerItems = items };
     }
 
     /// <summary>
@@ -69,7 +77,10 @@ public static class CurriculumData
         return new OrderingDataset(name, identity, trainPool, validationPool);
     }
 
-    /// <summary>A skill corpus (for example LEGO): training and validation sequences per skill in the graph's skill order.</summary>
+    /// <summary>
+    /// A skill corpus (for example LEGO): training and validation items per skill in the graph's skill order, one item
+    /// per sequence with its answer scored (<see cref="CurriculumDocuments.Items"/>).
+    /// </summary>
     public static SkillDataset Skills(SkillCorpus corpus, TextTokenizer tokenizer, int contextLength, int sequencesPerSkill, int validationPerSkill, int heldOutItems, int seed)
     {
         var graph = corpus.Graph;
@@ -81,8 +92,9 @@ public static class CurriculumData
             var generator = corpus.ForSkill(skill);
             int trainSeed = (int)(Seeding.Derive(seed, $"{skill}#train") & 0x3fffffff);
             int validSeed = (int)(Seeding.Derive(seed, $"{skill}#valid") & 0x3fffffff);
-            train.AddRange(Enough(c => generator.Generate(c, trainSeed), tokenizer, contextLength, sequencesPerSkill).Sequences.Take(sequencesPerSkill));
-            validation.AddRange(Enough(c => generator.Generate(c, validSeed), tokenizer, contextLength, validationPerSkill).Sequences.Take(validationPerSkill));
+            // One item per sequence, answer scored: a chain cut across packed windows could not be resolved.
+            train.AddRange(CurriculumDocuments.Items(generator.Generate(sequencesPerSkill, trainSeed), tokenizer, contextLength).Sequences);
+            validation.AddRange(CurriculumDocuments.Items(generator.Generate(validationPerSkill, validSeed), tokenizer, contextLength).Sequences);
             heldOut.Add(generator.Generate(heldOutItems, validSeed + 1).ToArray());
         }
         return new SkillDataset(graph, new SequencePool(train, contextLength), new SequencePool(validation, contextLength), heldOut);

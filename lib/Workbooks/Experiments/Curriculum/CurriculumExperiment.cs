@@ -1,3 +1,4 @@
+using Workbooks.Data;
 using System.Diagnostics;
 using System.Globalization;
 using Workbooks.Data.Curriculum;
@@ -54,7 +55,7 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
         IReadOnlyList<string> skillNames = [];
         double[,]? measured = null;
         var datasets = config.GradedCorpora
-            .Select(g => CurriculumData.Graded(g, tokenizer, context, trainSequences, config.ValidationSequences, DataSeed)).ToList();
+            .Select(g => CurriculumData.Graded(g, tokenizer, context, trainSequences, config.ValidationSequences, DataSeed, config.AnswerItems)).ToList();
         if (config.CorpusPath is { } corpus)
             datasets.Add(CurriculumData.UserCorpus(corpus, tokenizer, context, trainSequences, config.ValidationSequences, DataSeed));
         // The base (and reference) model's data: a disjoint sample of the same source, seen in random order, so the
@@ -72,10 +73,10 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             agreement.Add(Agreement(data.Name, scores));
             foreach (var arm in config.OrderingArms)
             {
-                if (CurriculumArms.Measure(arm) is { } m && !scores.ContainsKey(m)) continue; // e.g. level on a user corpus
+                if (CurriculumArms.ScoredMeasure(arm) is { } m && !scores.ContainsKey(m)) continue; // e.g. level on a user corpus
                 foreach (var budget in config.OrderingBudgets)
                     foreach (var seed in config.Seeds)
-                        runs.Add(Ordering(config, model, runner, data, key, arm, seed, budget, scores, reference, cancellation));
+                        runs.Add(Ordering(config, model, runner, data, key, arm, seed, budget, scores, reference, tokenizer, cancellation));
             }
         }
 
@@ -85,7 +86,7 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             skillNames = skillCorpus.Graph.Skills;
             int perSkill = (config.SkillStepsOrDefault * config.BatchSize + skillNames.Count - 1) / skillNames.Count;
             var skills = CurriculumData.Skills(skillCorpus, tokenizer, context, perSkill, 4, config.SkillValidationItems, DataSeed);
-            var name = skillCorpus is LegoSkills ? $"lego{config.LegoChain}" : skillCorpus.Graph.Name;
+            var name = skillCorpus is LegoSkills lego ? $"lego{config.LegoChain}{(lego.Shuffled ? "" : "-ordered")}" : skillCorpus.Graph.Name;
             var key = new DatasetKey(name, $"skills:{name}", tokenizer.Spec, context, perSkill, config.SkillValidationItems, DataSeed);
             var skillModel = config.SkillModelOrDefault with { VocabSize = tokenizer.VocabSize };
             if (config.SkillGraphSteps > 0) measured = MeasureSkillGraph(config, skillModel, runner, skills, tokenizer, key, cancellation);
@@ -113,10 +114,10 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
 
     /// <summary>The skill corpus a config names: "lego" with its chain length, or a registered graph ("strops").</summary>
     public static SkillCorpus SkillCorpusOf(CurriculumConfig config) =>
-        string.Equals(config.SkillGraph, "lego", StringComparison.OrdinalIgnoreCase) ? new LegoSkills(config.LegoChain) : SyntheticCorpora.Skills(config.SkillGraph);
+        string.Equals(config.SkillGraph, "lego", StringComparison.OrdinalIgnoreCase) ? new LegoSkills(config.LegoChain, config.LegoShuffled) : SyntheticCorpora.Skills(config.SkillGraph);
 
-    static TrainConfig Train(CurriculumConfig c, long seed, int steps) =>
-        c.TrainConfig(seed, steps, new WarmupCosine(c.LearningRate, Math.Min(c.WarmupSteps, Math.Max(0, steps - 1)), steps, minLr: c.LearningRate / 10)) with
+    static TrainConfig Train(CurriculumConfig c, long seed, int steps, double? learningRate = null) =>
+        c.TrainConfig(seed, steps, new WarmupCosine(learningRate ?? c.LearningRate, Math.Min(c.WarmupSteps, Math.Max(0, steps - 1)), steps, minLr: (learningRate ?? c.LearningRate) / 10)) with
     {
         EvalInterval = c.EvalInterval,
         LogInterval = Math.Max(1, steps / 100),
@@ -163,16 +164,16 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
     public static string BudgetName(string dataset, int budget) => budget == 1 ? dataset : $"{dataset} @{budget}x";
 
     static ArmRun Ordering(CurriculumConfig config, GptConfig model, JobRunner runner, OrderingDataset data, DatasetKey key, string arm,
-        long seed, int budget, IReadOnlyDictionary<string, double[]> scores, JobResult reference, CancellationToken cancellation)
+        long seed, int budget, IReadOnlyDictionary<string, double[]> scores, JobResult reference, TextTokenizer tokenizer, CancellationToken cancellation)
     {
         int steps = config.Steps * budget;
-        bool usesReference = CurriculumArms.Measure(arm) == "reference-loss" || arm == CurriculumArms.TinyHelen;
+        bool usesReference = CurriculumArms.UsesReference(arm);
         var parameters = arm.Split(':')[0] switch
         {
             "pacing" or "pacing-linear" => $"c0={F(config.PacingC0)}",
             CurriculumArms.TinyHelen => $"stages={config.TinyHelenStages}",
             _ => "",
-        };
+        } + (CurriculumArms.Measure(arm) == CurriculumArms.OwnLoss ? $";stages={config.TinyHelenStages}" : "") + (data.AnswerItems.Count > 0 ? $";answers={data.AnswerItems.Count}" : "");
         var job = new TrainingJob
         {
             Experiment = Experiment,
@@ -190,11 +191,27 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             double[] OwnLoss(IReadOnlyList<int> indices) => current is null || indices.Count == data.Train.Count
                 ? indices.Select(i => scores["reference-loss"][i]).ToArray()
                 : ModelLossDifficulty.Losses(current, data.Train, indices, config.BatchSize);
-            var order = CurriculumArms.Ordering(arm, data.Train, scores, steps, seed, config.PacingC0, config.TinyHelenStages, OwnLoss);
+            double[] ModelLoss(IReadOnlyList<int> indices) => ModelLossDifficulty.Losses(current!, data.Train, indices, config.BatchSize);
+            var order = CurriculumArms.Ordering(arm, data.Train, scores, steps, seed, config.PacingC0, config.TinyHelenStages, OwnLoss, ModelLoss);
             return new JobInputs(new CurriculumBatches(data.Train, order, config.BatchSize),
-                [new EvalSet(Validation, PoolTensors.Batches(data.Validation, config.BatchSize))]) { OnModel = m => current = m };
+                [new EvalSet(Validation, PoolTensors.Batches(data.Validation, config.BatchSize))])
+            {
+                OnModel = m => current = m,
+                FinalMetrics = data.AnswerItems.Count == 0 ? null : m => ScoreAnswers(m, data.AnswerItems, tokenizer, config.BatchSize),
+            };
         }, cancellation);
-        return new ArmRun(CurriculumParts.Ordering, BudgetName(data.Name, budget), arm, seed, result.Eval(Validation), Cached: result.Replayed);
+        return new ArmRun(CurriculumParts.Ordering, BudgetName(data.Name, budget), arm, seed, result.Eval(Validation), Cached: result.Replayed,
+            Answers: result.Final.TryGetValue(AnswerAccuracy, out var acc) ? new AnswerScores(acc, result.Final[AnswerExact], result.Final[AnswerLoss]) : null);
+    }
+
+    const string AnswerAccuracy = "answers/token-accuracy", AnswerExact = "answers/exact-match", AnswerLoss = "answers/loss";
+
+    // The held-out questions of a graded set, scored after the run: what claim 1 is judged on.
+    static Dictionary<string, double> ScoreAnswers(Gpt model, IReadOnlyList<Document> items, TextTokenizer tokenizer, int batchSize)
+    {
+        var (loss, accuracy) = AnswerEvaluation.LossAndAccuracy(model, AnswerEvaluation.Batches(items, tokenizer, model.Config.ContextLength, batchSize));
+        var exact = ExactMatch.Score(model, ExactAnswer.Items(items, tokenizer)).Accuracy;
+        return new() { [AnswerAccuracy] = accuracy, [AnswerExact] = exact, [AnswerLoss] = loss };
     }
 
     /// <summary>
@@ -215,7 +232,7 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
                 Experiment = Experiment,
                 Name = $"{key.Name}/graph/{skills.Graph.Skills[i]}",
                 Model = model,
-                Train = Train(config, graphSeed, config.SkillGraphSteps) with { EvalInterval = 0 },
+                Train = Train(config, graphSeed, config.SkillGraphSteps, config.SkillLearningRate) with { EvalInterval = 0 },
                 Data = new ArmData("skills-graph", key, CurriculumArms.TargetOnly, $"skill={i}"),
             };
             int only = i;
@@ -251,7 +268,7 @@ public sealed class CurriculumExperiment : IFamily<CurriculumConfig, CurriculumR
             Experiment = Experiment,
             Name = $"{key.Name}/{arm}/seed{seed}",
             Model = model,
-            Train = Train(config, seed, config.SkillStepsOrDefault),
+            Train = Train(config, seed, config.SkillStepsOrDefault, config.SkillLearningRate),
             Data = new ArmData(CurriculumParts.Skills, key, arm, parameters),
         };
         var result = runner.Run(job, () =>

@@ -32,8 +32,9 @@ public static class CurriculumParts
 }
 
 /// <summary>
-/// One trained arm at one seed. <see cref="Curve"/> is the metric the part is judged on: validation loss for
-/// orderings and reweighting, the target skill's answer loss for skills.
+/// One trained arm at one seed. <see cref="Curve"/> is the loss curve: validation loss for orderings and
+/// reweighting, the target skill's answer loss for skills. An ordering run on data with questions also carries its
+/// final <see cref="Answers"/>, which claims 1 and 2 are judged on.
 /// </summary>
 public sealed record ArmRun(
     string Part,
@@ -43,10 +44,18 @@ public sealed record ArmRun(
     IReadOnlyList<CurvePoint> Curve,
     double? TargetAccuracy = null,
     IReadOnlyList<MixturePoint>? Mixture = null,
-    bool Cached = false)
+    bool Cached = false,
+    AnswerScores? Answers = null)
 {
     public double Final => Curve.Count > 0 ? Curve[^1].Value : double.NaN;
 }
+
+/// <summary>
+/// How well a model answers held-out questions: the share of answer characters right (teacher-forced, per token
+/// with the byte tokenizer: partial answers count in part), the share of whole answers right (generated, the one
+/// exact-match rule), and the answer's mean cross-entropy in nats.
+/// </summary>
+public sealed record AnswerScores(double TokenAccuracy, double ExactMatch, double Loss);
 
 /// <summary>Skill-it's mixture over training skills after the round that started at <paramref name="Step"/>.</summary>
 public sealed record MixturePoint(long Step, IReadOnlyList<double> Weights);

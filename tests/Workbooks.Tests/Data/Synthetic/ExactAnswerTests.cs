@@ -41,4 +41,19 @@ public class ExactAnswerTests
         Assert.Contains("prompt + answer", e.Message);
         Assert.Throws<ArgumentException>(() => ExactAnswer.Items([new Document("plain text\n", "domain:prose")], Bytes));
     }
+
+    [Fact]
+    public void A_row_is_end_of_text_prompt_and_completion_padded_with_only_the_completion_scored()
+    {
+        var eot = Bytes.EndOfText!.Value;
+        var (tokens, scored) = ExactAnswer.Row(ExactAnswer.Create("1+2=", "3", "task:add"), Bytes, 8);
+        Assert.Equal([eot, .. Bytes.Encode("1+2=3\n"), eot, eot], tokens);
+        // Target t is token t + 1: the answer "3" (token 5) and its terminator (token 6) are scored, nothing else.
+        Assert.Equal([false, false, false, false, true, true, false, false], scored);
+        // The row and the scored items agree: the prompt of Items is what precedes the first scored target.
+        var item = ExactAnswer.Items([ExactAnswer.Create("1+2=", "3", "task:add")], Bytes)[0];
+        Assert.Equal(item.Prompt, tokens[..(Array.IndexOf(scored, true) + 1)]);
+        var e = Assert.Throws<ArgumentException>(() => ExactAnswer.Row(ExactAnswer.Create("12345+67890=", "80235", "task:add"), Bytes, 8));
+        Assert.Contains("does not fit the context of 8", e.Message);
+    }
 }

@@ -46,6 +46,26 @@ public class SkillCorpusTests
     }
 
     [Fact]
+    public void OrderedLegoKeepsTheChainInOrderAndResolvesLikeTheShuffledOne()
+    {
+        var lego = new LegoSkills(4, shuffled: false);
+        Assert.False(lego.Shuffled);
+        foreach (var d in lego.ForSkill("lego3").Generate(100, 4))
+        {
+            var clauses = d.Prompt![..d.Prompt.IndexOf(' ')].Split(';');
+            Assert.EndsWith("1", clauses[0]);                      // the constant comes first
+            for (int k = 1; k < clauses.Length; k++)               // each clause names the previous clause's variable
+                Assert.Equal(clauses[k - 1][0], clauses[k][^1]);
+            var (value, hops) = Resolve(d.Prompt);
+            Assert.Equal(2, hops);
+            Assert.Equal(value > 0 ? "+1" : "-1", d.Answer);
+        }
+        // Shuffling changes the order, not the content: the default keeps Skill-it's shuffled clauses.
+        Assert.True(new LegoSkills(4).Shuffled);
+        Assert.Contains(new LegoSkills(4).ForSkill("lego3").Generate(50, 4), d => !d.Prompt![0..4].EndsWith("1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void LegoAnswersAreBalancedBetweenSigns()
     {
         var answers = SyntheticCorpora.Get("skills:lego5").Generate(1000, 3).Select(d => d.Answer).ToList();
