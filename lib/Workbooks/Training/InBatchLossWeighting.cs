@@ -12,7 +12,11 @@ public enum LossWeightStrategy
 {
     /// <summary>g = 0: every sample weight 1 (the plain mean; useful as a control that goes through the same code).</summary>
     Uniform,
-    /// <summary>g = min(l̃, δ): low-loss (already learned) samples count less, and the cap δ keeps the highest-loss ones (often noise) from dominating. The paper's main strategy.</summary>
+    /// <summary>
+    /// g = min(l̃, δ): low-loss (already learned) samples count less, and the cap δ keeps the highest-loss ones (often
+    /// noise) from dominating. The paper's main strategy. Its reference code computes min(l̃ + 1, 1), which softmax
+    /// cannot tell from min(l̃, 0): the cap sits at the batch's midpoint loss, δ = 0, the default here.
+    /// </summary>
     LinUpper,
     /// <summary>g = 1 - l̃²: medium-loss samples count most, both extremes less.</summary>
     Quadratic,
@@ -31,8 +35,8 @@ public sealed record InBatchLossWeighting
     public LossWeightStrategy Strategy { get; init; } = LossWeightStrategy.LinUpper;
     /// <summary>Softmax temperature r: larger is closer to uniform.</summary>
     public double R { get; init; } = 1.0;
-    /// <summary>LinUpper's cap δ on the normalised loss (in [-1, 1]).</summary>
-    public double Delta { get; init; } = 0.5;
+    /// <summary>LinUpper's cap δ on the normalised loss (in [-1, 1]); 0, the batch's midpoint, is the reference code's.</summary>
+    public double Delta { get; init; }
     public long BurnInSteps { get; init; }
 
     public void Validate()

@@ -39,6 +39,18 @@ public class InBatchLossWeightingTests
     }
 
     [Fact]
+    public void Default_LinUpper_is_the_reference_codes_min_of_l_plus_one_and_one()
+    {
+        // Sow et al.'s code scores min(l̃ + 1, 1); softmax ignores the constant, so the default cap is δ = 0, the
+        // batch's midpoint. Losses 1, 2, 3 -> l̃ = -1, 0, 1 -> reference scores 0, 1, 1 -> 3 softmax by hand.
+        var w = new InBatchLossWeighting().Weights([1, 2, 3]);
+        double e = Math.Exp(-1), total = e + 2;
+        Assert.Equal([3 * e / total, 3 / total, 3 / total], w, new Tolerance(1e-12));
+        Assert.Equal(0, new InBatchLossWeighting().Delta);
+        Assert.Equal(LossWeightStrategy.LinUpper, new InBatchLossWeighting().Strategy);
+    }
+
+    [Fact]
     public void A_batch_without_spread_is_weighted_uniformly() =>
         Assert.All(W(LossWeightStrategy.Extremes).Weights([2, 2, 2, 2]), x => Assert.Equal(1.0, x));
 

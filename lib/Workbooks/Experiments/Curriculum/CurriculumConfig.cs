@@ -76,8 +76,8 @@ public sealed record CurriculumConfig : FamilyConfig
     public IReadOnlyList<string> ReweightingArms { get; init; } = ["uniform", "linupper", "quadratic", "extremes"];
     /// <summary>Softmax temperature r of the in-batch weights (the paper's main setting is r = 1).</summary>
     public double ReweightR { get; init; } = 1.0;
-    /// <summary>LinUpper's cap δ on the normalised loss in [-1, 1].</summary>
-    public double ReweightDelta { get; init; } = 0.5;
+    /// <summary>LinUpper's cap δ on the normalised loss in [-1, 1]: 0 (the batch's midpoint) as in Sow et al.'s reference code.</summary>
+    public double ReweightDelta { get; init; }
     /// <summary>Fraction of the steps trained with the plain mean before weighting starts (the paper's burn-in, about 5%).</summary>
     public double ReweightBurnIn { get; init; } = 0.05;
 
