@@ -185,6 +185,53 @@ public class RepetitionAnalysisTests
     }
 
     [Fact]
+    public void The_law_over_sizes_is_fitted_per_seed_and_reported_beside_the_claims()
+    {
+        // The paper's full law with its decay constants; three seeds train every size, three more the reference size alone.
+        var law = new DataConstrainedScalingLaw(E: 1.2, A: 25, Alpha: 0.35, B: 250, Beta: 0.4, RStarD: 15.4, RStarN: 5.3);
+        var rng = new Random(5);
+        var runs = new List<RepetitionRun>();
+        foreach (var (size, p, _) in PaperWorld)
+        for (var seed = 0; seed < (size == "d64" ? 6 : 3); seed++)
+        foreach (var e in Epochs)
+        foreach (var epochs in e > 1 ? new[] { 1, e } : [1])
+        {
+            var loss = law.Loss(p, Budget / e, epochs) * (1 + 0.001 * (2 * rng.NextDouble() - 1));
+            runs.Add(new(size, p, epochs, Budget / e, 0, seed, loss, loss * 0.9));
+        }
+        var a = new RepetitionClaims(runs, Budget);
+        Assert.Equal([0L, 1, 2, 3, 4, 5], a.ScalingFits.Select(f => f.Seed));
+        Assert.All(a.ScalingFits.Take(3), f =>
+        {
+            Assert.Equal(3, f.Sizes);
+            Assert.InRange(f.Fit!.Law.RStarD, 15.4 / 2, 15.4 * 2);
+            Assert.InRange(f.Fit.Law.RStarN, 5.3 / 2, 5.3 * 2);
+        });
+        Assert.All(a.ScalingFits.Skip(3), f =>
+        {
+            Assert.Null(f.Fit);
+            Assert.Equal(1, f.Sizes);
+            Assert.Contains("R*_N cannot be fitted", f.Problem);
+        });
+        var summary = a.ScalingFitSummary();
+        Assert.Matches(@"R\*_D \d+\.\d \(seeds .*\), R\*_N \d+\.\d \(seeds .*\) vs the paper's 15\.4 and 5\.3", summary);
+        Assert.Contains("3 seeds with one size not fitted", summary);
+        var claims = a.Verdict.Claims;
+        Assert.Contains(summary, claims.Single(c => c.Id == "law-predicts-repetition").Ours);
+        Assert.Contains(summary, claims.Single(c => c.Id == "larger-degrade-more").Ours);
+        Assert.DoesNotContain("R*_N is not fitted", claims.Single(c => c.Id == "law-predicts-repetition").Note);
+
+        // Excess parameters that keep their value (R*_N far beyond the search range): said to be unidentified, not given as a value.
+        var noDecay = runs.Select(r => r with { HeldOutLoss = (law with { RStarN = 1e9 }).Loss(r.Parameters, r.UniqueTokens, r.Epochs) }).ToList();
+        Assert.Matches(@"R\*_N [\d.]+ \(seeds [^)]*, [23] of 3 at the search bound: not identified\)", new RepetitionClaims(noDecay, Budget).ScalingFitSummary());
+
+        // One size for every seed: nothing to fit R*_N on, said so rather than a number.
+        var single = new RepetitionClaims(runs.Where(r => r.Size == "d64").ToList(), Budget);
+        Assert.All(single.ScalingFits, f => Assert.Null(f.Fit));
+        Assert.Equal("law over sizes (R*_D, R*_N): not fitted (6 seeds with one size)", single.ScalingFitSummary());
+    }
+
+    [Fact]
     public void Bad_inputs_are_named()
     {
         var runs = Grid(PaperWorld, seeds: 1);

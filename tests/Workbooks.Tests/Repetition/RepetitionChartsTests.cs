@@ -61,5 +61,9 @@ public class RepetitionChartsTests
         Assert.Equal(3 * 3 * 2, RepetitionCharts.FitTable(r).Rows.Count);
         Assert.All(r.PredictionTable(), row => Assert.InRange(Math.Abs(row.ErrorPercent), 0, 0.5));
         Assert.Equal(3, RepetitionCharts.FitSummary(r).Rows.Count);
+        // One row per seed for the law over sizes, each seed having all three sizes.
+        var joint = RepetitionCharts.ScalingFitTable(r);
+        Assert.Equal(3, joint.Rows.Count);
+        Assert.All(joint["sizes"].Cast<int>(), n => Assert.Equal(3, n));
     }
 }

@@ -103,6 +103,24 @@ public static class RepetitionCharts
         return Charts.Curves(series, xTitle: "epochs", yTitle: "effective / actual tokens", title: "Value of repeated data (D' / D)", logX: true);
     }
 
+    /// <summary>
+    /// Per seed, the paper's full law over sizes: its seven parameters, whether either R* ended at a search bound, and the
+    /// paper's two-step estimate (base law from the one-epoch runs held, then both R*) beside the joint one.
+    /// </summary>
+    public static DataFrame ScalingFitTable(RepetitionResult r) => Frames.FromRows(r.Analysis.ScalingFits.Select(s => new
+    {
+        seed = s.Seed, sizes = s.Sizes,
+        E = s.Fit?.Law.E ?? double.NaN, A = s.Fit?.Law.A ?? double.NaN, alpha = s.Fit?.Law.Alpha ?? double.NaN,
+        B = s.Fit?.Law.B ?? double.NaN, beta = s.Fit?.Law.Beta ?? double.NaN,
+        RStarD = s.Fit?.Law.RStarD ?? double.NaN, RStarDAtBound = s.Fit?.RStarDAtBound ?? false,
+        RStarN = s.Fit?.Law.RStarN ?? double.NaN, RStarNAtBound = s.Fit?.RStarNAtBound ?? false,
+        relRmsePercent = (s.Fit?.RelativeRmse ?? double.NaN) * 100,
+        twoStepRStarD = s.Fit?.Staged?.Law.RStarD ?? double.NaN, twoStepRStarN = s.Fit?.Staged?.Law.RStarN ?? double.NaN,
+        twoStepAtBound = s.Fit?.Staged is { } st && (st.RStarDAtBound || st.RStarNAtBound),
+        paperRStarD = EffectiveData.PaperRStar, paperRStarN = EffectiveParameters.PaperRStar,
+        problem = s.Problem ?? "",
+    }).ToList());
+
     public static DataFrame ArmTable(RepetitionResult r) => Frames.FromRows(r.ArmTable());
 
     /// <summary>Every held-back run: observed loss, the law's prediction from the seed's own runs of few epochs, and the error.</summary>

@@ -29,6 +29,7 @@ public sealed class RepetitionClaims
 
     readonly Lazy<IReadOnlyList<PredictionCheck>> checks;
     readonly Lazy<IReadOnlyDictionary<string, DataConstrainedFitResult?>> pooled;
+    readonly Lazy<IReadOnlyList<SeedScalingFit>> scalingFits;
 
     public IReadOnlyList<RepetitionRun> Runs { get; }
     public long BudgetTokens { get; }
@@ -65,6 +66,12 @@ public sealed class RepetitionClaims
             try { return DataConstrainedFit.Fit(Runs.Where(r => r.Size == size && r.Dropout == 0 && r.Epochs <= FitMaxEpochs).Select(r => r.ToLossPoint()).ToList()); }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException) { return (DataConstrainedFitResult?)null; }
         }));
+        scalingFits = new(() => Runs.Where(r => r.Dropout == 0).GroupBy(r => r.Seed).OrderBy(g => g.Key).Select(g =>
+        {
+            var sizes = g.Select(r => r.Size).Distinct().Count();
+            try { return new SeedScalingFit(g.Key, sizes, DataConstrainedScalingFit.Fit(g.Select(r => r.ToSizedLossPoint()).ToList()), null); }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException) { return new SeedScalingFit(g.Key, sizes, null, DataConstrainedScalingFit.Why(ex)); }
+        }).ToList());
     }
 
     /// <summary>Arms that spend the full budget (the epoch ladder), as opposed to the single-epoch runs added for the fit.</summary>
@@ -110,6 +117,35 @@ public sealed class RepetitionClaims
 
     /// <summary>Per fit size, the law fitted on every seed's runs of at most <see cref="FitMaxEpochs"/> epochs together (for the charts; null when it failed).</summary>
     public IReadOnlyDictionary<string, DataConstrainedFitResult?> PooledFits => pooled.Value;
+
+    /// <summary>
+    /// Per seed, the paper's full law L = E + A / N'^alpha + B / D'^beta fitted over every size that seed trained (all its
+    /// runs without dropout): R*_D and R*_N together. Reported beside the claims; it decides none of them.
+    /// </summary>
+    public IReadOnlyList<SeedScalingFit> ScalingFits => scalingFits.Value;
+
+    /// <summary>R*_D and R*_N of <see cref="ScalingFits"/> in a few words: median and range over the seeds fitted, beside the paper's.</summary>
+    public string ScalingFitSummary()
+    {
+        var fitted = ScalingFits.Where(f => f.Fit is not null).ToList();
+        var oneSize = ScalingFits.Count(f => f.Fit is null && f.Sizes < 2);
+        var failed = ScalingFits.Count - fitted.Count - oneSize;
+        var missing = string.Join(", ", new[] { (oneSize, "with one size"), (failed, "failed") }.Where(m => m.Item1 > 0)
+            .Select(m => $"{m.Item1} seed{(m.Item1 == 1 ? "" : "s")} {m.Item2}"));
+        if (fitted.Count == 0) return $"law over sizes (R*_D, R*_N): not fitted ({missing})";
+        string Spread(IReadOnlyList<(double Value, bool AtBound)> v)
+        {
+            var s = new RStarSpread(v.Select(x => x.Value).ToList(), 0);
+            // Most seeds at a bound: the runs do not determine it at this scale, whatever the median prints.
+            var bound = v.Count(x => x.AtBound);
+            var flag = bound == 0 ? "" : 2 * bound > v.Count ? $", {bound} of {v.Count} at the search bound: not identified" : $", {bound} at the search bound";
+            return $"{F(s.Median)} (seeds {F(s.Min)}-{F(s.Max)}{flag})";
+        }
+        var rmse = fitted.Select(f => f.Fit!.RelativeRmse * 100).ToList();
+        return $"law over sizes, per seed ({fitted.Count} seed{(fitted.Count == 1 ? "" : "s")}): R*_D {Spread(fitted.Select(f => (f.Fit!.Law.RStarD, f.Fit.RStarDAtBound)).ToList())}, "
+            + $"R*_N {Spread(fitted.Select(f => (f.Fit!.Law.RStarN, f.Fit.RStarNAtBound)).ToList())} vs the paper's {F(EffectiveData.PaperRStar)} and {F(EffectiveParameters.PaperRStar)}, "
+            + $"relative RMSE {F(rmse.Min(), "0.0")}-{F(rmse.Max(), "0.0")}%{(missing.Length > 0 ? $"; {missing} not fitted" : "")}";
+    }
 
     /// <summary>One-epoch held-out loss against unique tokens at a size, mean over seeds: the unique-data scaling the fit rests on.</summary>
     public IReadOnlyList<(long UniqueTokens, double Loss)> UniqueScaling(string size) =>
@@ -178,9 +214,9 @@ public sealed class RepetitionClaims
         var l = large.First(p => p.Epochs == common);
         // Per seed: the two sizes of one seed train on the same unique sets.
         var excess = Paired(RelativePerSeed(Sizes[^1], common), RelativePerSeed(Sizes[0], common), (x, y) => x - y);
-        var ours = $"at {common} epochs: {Sizes[^1]} {Pct(l.Relative)} vs {Sizes[0]} {Pct(s.Relative)} (per-seed excess {excess.Format("+0.0000;-0.0000")})";
+        var ours = $"at {common} epochs: {Sizes[^1]} {Pct(l.Relative)} vs {Sizes[0]} {Pct(s.Relative)} (per-seed excess {excess.Format("+0.0000;-0.0000")}); {ScalingFitSummary()}";
         return Claim.From(id, statement, paper, ours, Stats.Exceeds(excess),
-            "relative held-out loss increase over 1 epoch, largest minus smallest model, paired by seed");
+            "relative held-out loss increase over 1 epoch, largest minus smallest model, paired by seed; the law over sizes is reported, not tested");
     }
 
     /// <summary>Per seed, dropout's relative held-out gain over none at one epoch count: 1 - L(p) / L(0).</summary>
@@ -244,12 +280,13 @@ public sealed class RepetitionClaims
             return (size, error, text: $"{size}: error {error.Format("+0.0000;-0.0000")}, {rStar}; counting repeats as fresh data: {fresh.Format("+0.0000;-0.0000")}",
                 failed: cs.Count - ok.Count);
         }).ToList();
-        var ours = string.Join("; ", perSize.Select(p => p.text));
+        var ours = string.Join("; ", perSize.Select(p => p.text)) + "; " + ScalingFitSummary();
         if (problems.Count > 0) return Claim.Undecided(id, statement, paper, ours, "the unique-data runs do not support a fit: " + string.Join("; ", problems));
         if (perSize.FirstOrDefault(p => p.failed > 0) is { failed: > 0 } bad)
             return Claim.Undecided(id, statement, paper, ours, $"{bad.size}: the fit failed or had no more-repeated run to predict for {bad.failed} seed(s)");
         return Claim.From(id, statement, paper, ours, Stats.AllWithin(perSize.Select(p => (p.size, p.error)).ToList(), -PredictionBand, PredictionBand),
-            $"per seed, fitted on its runs of at most {FitMaxEpochs} epochs (the one-epoch runs on smaller unique sets included), error = predicted / observed - 1 averaged over its runs of more epochs; R*_N is not fitted (one depth, widths only)");
+            $"per seed, fitted on its runs of at most {FitMaxEpochs} epochs (the one-epoch runs on smaller unique sets included), error = predicted / observed - 1 averaged over its runs of more epochs; "
+            + $"the law over sizes (E + A / N'^alpha + B / D'^beta, N_opt = U / {F(EffectiveParameters.TokensPerParameter, "0")}, parameters with embeddings) is fitted per seed on all its runs without dropout and reported, not tested");
     }
 }
 
@@ -285,3 +322,7 @@ public sealed record PredictionCheck(string Size, long Seed, DataConstrainedLaw?
 
 /// <summary>One held-back run: observed held-out loss, the law's prediction, and the prediction had every token been fresh.</summary>
 public sealed record PredictedRun(int Epochs, long UniqueTokens, double Observed, double Predicted, double FreshData);
+
+/// <summary>One seed's fit of the law over sizes (<see cref="DataConstrainedScalingFit"/>), or why there is none.</summary>
+/// <param name="Sizes">Model sizes the seed trained: the seeds beyond the first few train the reference size alone.</param>
+public sealed record SeedScalingFit(long Seed, int Sizes, DataConstrainedScalingFitResult? Fit, string? Problem);

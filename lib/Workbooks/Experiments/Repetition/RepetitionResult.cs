@@ -60,6 +60,7 @@ public sealed class RepetitionResult : IFamilyResult
 /// <paramref name="UniqueTokens"/> tokens (so UniqueTokens x Epochs tokens in all), evaluated on the shared held-out set.
 /// </summary>
 /// <param name="Size">Model-size label, for example "d128".</param>
+/// <param name="Parameters">Every trainable parameter, the (tied) token and the position embeddings included, as the paper counts N.</param>
 /// <param name="TrainLoss">Loss on the data the run trained on (its unique set), measured at the end, in eval mode.</param>
 public sealed record RepetitionRun(
     string Size, long Parameters, int Epochs, long UniqueTokens, double Dropout, long Seed,
@@ -69,6 +70,7 @@ public sealed record RepetitionRun(
     /// <summary>Held-out minus training loss: how much the run memorised its repeated data.</summary>
     public double GeneralizationGap => HeldOutLoss - TrainLoss;
     public LossPoint ToLossPoint(string? group = null) => new(UniqueTokens, Epochs, HeldOutLoss, group);
+    public SizedLossPoint ToSizedLossPoint(string? group = null) => new(Parameters, UniqueTokens, Epochs, HeldOutLoss, group);
 }
 
 /// <summary>Mean and spread over seeds of one arm (size, epochs, dropout, total tokens).</summary>
