@@ -96,9 +96,8 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         var verdict = family switch
         {
             "curriculum" => Work<CurriculumExperiment, CurriculumConfig, CurriculumResult>(plan, runner, stop.Token),
-            // Merging's run ends with an analysis of every merge, cached as a job of its own: a seed's part only trains.
-            "merging" => Work<MergingExperiment, MergingConfig, MergingResult>(plan, runner, stop.Token,
-                (c, r, t) => MergingExperiment.Train(c, new MergingData(c), r, t)),
+            // Merging's analysis is cached per (width, seed): a seed's part trains, then analyses its own units.
+            "merging" => Work<MergingExperiment, MergingConfig, MergingResult>(plan, runner, stop.Token, MergingExperiment.TrainAndAnalyze),
             "rewarming" => Work<RewarmingExperiment, RewarmingConfig, RewarmingResult>(plan, runner, stop.Token),
             _ => Work<RepetitionExperiment, RepetitionConfig, RepetitionResult>(plan, runner, stop.Token),
         };

@@ -13,6 +13,12 @@ public static class ExactAnswer
     /// <summary>Ends every answer; answers never contain it, so the end of a completion is unambiguous.</summary>
     public const string Terminator = "\n";
 
+    /// <summary>
+    /// Names the layout of <see cref="Row"/>; part of the hash of every job that trains or evaluates on rows, so
+    /// that a store written under another layout is not replayed as if it were this one.
+    /// </summary>
+    public const string RowLayout = "eot+prompt+answer/2";
+
     public static Document Create(string prompt, string answer, string domain, string? skill = null, int? difficulty = null)
     {
         if (answer.Length == 0 || answer.Contains(Terminator, StringComparison.Ordinal))

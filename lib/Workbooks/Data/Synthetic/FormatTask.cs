@@ -1,8 +1,8 @@
 namespace Workbooks.Data.Synthetic;
 
 /// <summary>
-/// A string skill the "strops" skill corpus teaches ("reverse: abcd>dcba"), asked in a notation that corpus
-/// never uses ("flip abcd = dcba"). A model pretrained on the skill corpus already has the ability; fine-tuning
+/// A string skill the "strops" or "letters" skill corpus teaches ("reverse: abcd>dcba", "last: abcd>d"), asked
+/// in a notation those corpora never use ("flip abcd = dcba", "tail abcd = d"). A model pretrained on the skill corpus already has the ability; fine-tuning
 /// on these documents only has to map the new prompt format onto it, as supervised fine-tuning of an LLM
 /// mostly teaches a format for abilities the base already has. That keeps fine-tuning deltas small.
 /// </summary>
@@ -12,6 +12,7 @@ public sealed class FormatTask : SyntheticGenerator
     public static readonly IReadOnlyDictionary<string, string> Verbs = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["copy"] = "echo", ["reverse"] = "flip", ["upper"] = "caps", ["revup"] = "flipcaps",
+        ["first"] = "head", ["last"] = "tail", ["ends"] = "rim",
     };
 
     const int MinLength = 3, MaxLength = 8;
@@ -29,11 +30,15 @@ public sealed class FormatTask : SyntheticGenerator
 
     public override string Name => GeneratorName(skill);
     public override string Description =>
-        $"Skill '{skill}' of graph strops in a new notation: \"{Verbs[skill]} abcd = {StringSkills.Apply(skill, "abcd")}\" (the skill corpus writes \"{skill}: abcd>{StringSkills.Apply(skill, "abcd")}\").";
+        $"Skill '{skill}' of graph {Graph} in a new notation: \"{Verbs[skill]} abcd = {Apply("abcd")}\" (the skill corpus writes \"{skill}: abcd>{Apply("abcd")}\").";
 
     public override Document Next(SeededRandom rng)
     {
         string input = rng.String(StringSkills.Alphabet, rng.NextInt(MinLength, MaxLength + 1));
-        return ExactAnswer.Create($"{Verbs[skill]} {input} = ", StringSkills.Apply(skill, input), Name, skill);
+        return ExactAnswer.Create($"{Verbs[skill]} {input} = ", Apply(input), Name, skill);
     }
+
+    bool IsLetterSkill => LetterSkills.LetterGraph.Contains(skill);
+    string Graph => IsLetterSkill ? LetterSkills.LetterGraph.Name : StringSkills.StringGraph.Name;
+    string Apply(string input) => IsLetterSkill ? LetterSkills.Apply(skill, input) : StringSkills.Apply(skill, input);
 }

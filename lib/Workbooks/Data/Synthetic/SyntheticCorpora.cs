@@ -15,7 +15,7 @@ public static class SyntheticCorpora
     public static IReadOnlyList<string> TaskNames { get; } =
         ["task:add", "task:rev", "task:sort", "task:upper", "task:count"];
 
-    static readonly SkillCorpus[] SkillCorpora = [new StringSkills(), new LegoSkills()];
+    static readonly SkillCorpus[] SkillCorpora = [new StringSkills(), new LetterSkills(), new LegoSkills()];
 
     static readonly OrderedDictionary<string, Func<SyntheticGenerator>> Builders = BuildRegistry();
 

@@ -29,21 +29,23 @@ public sealed record MergingConfig : FamilyConfig
     public int BatchSize { get; init; } = 32;
 
     /// <summary>
-    /// The base: general text with the string skills (copy, reverse, upper, reverse-and-uppercase) in the
-    /// base's own notation ("reverse: abcd>dcba"), none of it in the fine-tunes' formats. As a pretrained
-    /// LLM knows arithmetic before it is fine-tuned on GSM8K, the base has the abilities that fine-tuning
-    /// only has to point at a new format.
+    /// The base: general text with the letter skills (first letter, last letter, both ends) in the base's own
+    /// notation ("last: abcd>d"), none of it in the fine-tunes' formats. As a pretrained LLM knows some
+    /// arithmetic before it is fine-tuned on GSM8K, the base has the abilities in part, and fine-tuning mostly
+    /// points them at a new format. The string skills of "strops" (copy, reverse) would be the richer choice,
+    /// but a two-layer base learns them only after thousands of steps (measured at width 96: exact match
+    /// 0.00-0.01 in its own notation after 600 steps, 0.20-0.42 after 3,000), beyond any 2-core budget.
     /// </summary>
     public Stage Base { get; init; } = new(Steps: 600, LearningRate: 3e-3, Documents: 12_000, WarmupSteps: 30, WeightDecay: 0.1);
     public IReadOnlyList<string> BaseDomains { get; init; } =
-        ["domain:prose", "domain:code", "domain:arithmetic", "domain:logs", "skills:copy", "skills:reverse", "skills:upper", "skills:revup"];
+        ["domain:prose", "domain:code", "domain:arithmetic", "domain:logs", "skills:first", "skills:last", "skills:ends"];
     public long BaseSeed { get; init; } = 7;
 
     /// <summary>
     /// Exact-answer tasks by generator name, each fine-tuned on its own (ignored when <see cref="TasksSpec"/> is
     /// set): the base's skills in a new notation ("sft:SKILL"), and the <see cref="ContrastTasks"/>.
     /// </summary>
-    public IReadOnlyList<string> Tasks { get; init; } = ["sft:reverse", "sft:upper", "sft:revup", "task:sort"];
+    public IReadOnlyList<string> Tasks { get; init; } = ["sft:first", "sft:last", "sft:ends", "task:sort"];
     /// <summary>
     /// Tasks that teach an ability the base lacks (sorting is in no pretraining domain): shown beside the
     /// others as a labelled contrast, left out of the claims, which are about SFT-like deltas.
@@ -66,7 +68,7 @@ public sealed record MergingConfig : FamilyConfig
     public Stage ContrastTune { get; init; } = new(Steps: 300, LearningRate: 1e-3, Documents: 8_000, WarmupSteps: 15, WeightDecay: 0);
 
     /// <summary>Claim 2: the task fine-tuned again at each learning rate, to vary the size of its delta (null: the first claim task).</summary>
-    public string? LrSweepTask { get; init; } = "sft:reverse";
+    public string? LrSweepTask { get; init; } = "sft:last";
     public IReadOnlyList<double> LrSweep { get; init; } = [1e-4, 3e-4, 1e-3];
 
     /// <summary>Continued pretraining on a new domain: longer and at a higher rate, so that its delta is larger.</summary>
@@ -125,7 +127,7 @@ public sealed record MergingConfig : FamilyConfig
             Widths = [16, 32], DetailWidth = 32,
             BatchSize = 16,
             Base = new(Steps: 40, LearningRate: 3e-3, Documents: 1_000, WarmupSteps: 4, WeightDecay: 0.1),
-            Tasks = ["sft:reverse", "sft:upper", "task:sort"],
+            Tasks = ["sft:first", "sft:last", "task:sort"],
             FineTune = new(Steps: 15, LearningRate: 3e-4, Documents: 300, WarmupSteps: 2, WeightDecay: 0),
             ContrastTune = new(Steps: 15, LearningRate: 1e-3, Documents: 300, WarmupSteps: 2, WeightDecay: 0),
             LrSweep = [3e-4, 1e-3],

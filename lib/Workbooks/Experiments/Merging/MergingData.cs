@@ -80,7 +80,7 @@ public sealed class MergingData
 
     public object TaskDescription(TaskSet task, long seed, MergingConfig.Stage stage) => new
     {
-        kind = "task", loss = "answers", task = task.Description, documents = stage.Documents, seed, tokenizer = Tokenizer.Spec, batch = config.BatchSize,
+        kind = "task", loss = "answers", rows = ExactAnswer.RowLayout, task = task.Description, documents = stage.Documents, seed, tokenizer = Tokenizer.Spec, batch = config.BatchSize,
     };
 
     public object CptDescription(long seed) => new

@@ -25,7 +25,7 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
     public static MergingConfig Current() => MergingConfig.Current();
 
     /// <summary>Changes whenever the analysis computes something differently, so that old cached analyses are not replayed.</summary>
-    public const string AnalysisVersion = "merging-analysis/2";
+    public const string AnalysisVersion = "merging-analysis/3";
 
     public static MergingResult Run(MergingConfig config, JobRunner runner, CancellationToken cancellation = default)
     {
@@ -39,17 +39,7 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
         var data = new MergingData(config);
         var jobs = Train(config, data, runner, cancellation);
 
-        var device = TorchRuntime.Device(config.Device);
-        var key = new
-        {
-            version = AnalysisVersion,
-            config,
-            device = device.type.ToString().ToLowerInvariant(),
-            jobs = jobs.All.Select(j => j.ConfigHash).ToArray(),
-        };
-        var outcome = runner.Store.RunOrReplay(config.Experiment, "analysis", key, config.Seeds[0], device.ToString(),
-            _ => new MergingAnalyzer(config, data, runner, jobs, log).Analyze(), cancellation);
-        log?.Invoke(outcome.WasCached ? "analysis: replayed from the run store" : $"analysis: computed in {outcome.Value.Seconds:F1} s");
+        var analysis = Analyze(config, data, runner, jobs, cancellation);
 
         return new MergingResult
         {
@@ -60,15 +50,72 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
             Domain = data.DomainSetName,
             Jobs = jobs.All.Select(j => new JobRow(j.Name, j.Steps, j.Tokens, j.Seconds, j.Replayed,
                 j.TrainLoss.Count > 0 ? j.TrainLoss[^1].Value : double.NaN)).ToList(),
-            Analysis = outcome.Value,
-            AnalysisReplayed = outcome.WasCached,
+            Analysis = analysis.Value,
+            AnalysisReplayed = analysis.Replayed,
             WallTime = clock.Elapsed,
         };
     }
 
     /// <summary>
+    /// The analysis, one cached run per (width, seed) unit: what a unit computes depends only on its width's base and
+    /// its seed's models, so a grid worker analyses its seed as soon as that seed is trained (in its own process,
+    /// beside the others, see <see cref="TrainAndAnalyze"/>), and a run over every seed replays the units and
+    /// gathers them in unit order. Replayed is true when every unit came from the store.
+    /// </summary>
+    public static (MergingAnalysis Value, bool Replayed) Analyze(MergingConfig config, MergingData data, JobRunner runner, MergingJobResults jobs,
+        CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var device = TorchRuntime.Device(config.Device);
+        using var analyzer = new MergingAnalyzer(config, data, runner, jobs, runner.Log);
+        var units = new List<MergingAnalysis>();
+        var replayed = true;
+        foreach (var width in config.Widths)
+            foreach (var seed in config.Seeds)
+            {
+                var key = new
+                {
+                    version = AnalysisVersion,
+                    // The unit's own seed, so that a worker's one-seed run and a run over every seed share the key.
+                    config = config with { Seeds = [seed] },
+                    width,
+                    device = device.type.ToString().ToLowerInvariant(),
+                    jobs = jobs.ForUnit(width, seed, config.DetailWidth).Select(j => j.ConfigHash).ToArray(),
+                };
+                var outcome = runner.Store.RunOrReplay(config.Experiment, $"analysis:w{width}:s{seed}", key, seed, device.ToString(),
+                    _ => analyzer.AnalyzeUnit(width, seed), cancellation, runner.DeferHeldJobs);
+                runner.Log?.Invoke(outcome.WasCached ? $"analysis w{width} s{seed}: replayed from the run store" : $"analysis w{width} s{seed}: computed in {outcome.Value.Seconds:F1} s");
+                units.Add(outcome.Value);
+                replayed &= outcome.WasCached;
+            }
+        return (new MergingAnalysis
+        {
+            Measures = [.. units.SelectMany(r => r.Measures)], Drops = [.. units.SelectMany(r => r.Drops)],
+            Deltas = [.. units.SelectMany(r => r.Deltas).Select(d => d.Seed == config.Seeds[0] ? d : d with { Sample = [] })], Merges = [.. units.SelectMany(r => r.Merges)],
+            Choices = [.. units.SelectMany(r => r.Choices)], Cosines = [.. units.SelectMany(r => r.Cosines)],
+            Combined = [.. units.SelectMany(r => r.Combined)],
+            Seconds = units.Sum(u => u.Seconds),
+        }, replayed);
+    }
+
+    /// <summary>
+    /// A grid worker's part for one seed (<paramref name="config"/> from <see cref="FamilyConfig.ForSeed"/>): train its
+    /// jobs, then analyse its units, so that the analysis runs in the workers' processes, one per core, while other
+    /// seeds still train. The run over every seed then replays both.
+    /// </summary>
+    public static void TrainAndAnalyze(MergingConfig config, JobRunner runner, CancellationToken cancellation = default)
+    {
+        if (config.Threads > 0) TorchRuntime.SetThreads(config.Threads);
+        var data = new MergingData(config);
+        Analyze(config, data, runner, Train(config, data, runner, cancellation), cancellation);
+    }
+
+    /// <summary>
     /// Trains or replays every job; children start from their width's base checkpoint with a fresh optimizer.
     /// A seed's jobs depend only on that seed (and the shared bases), so seeds can train in parallel processes.
+    /// A width whose base (or job) another process is training is left for later while the other widths go on
+    /// (when the runner defers held jobs): workers started together then train the bases side by side instead
+    /// of waiting on the first one.
     /// </summary>
     public static MergingJobResults Train(MergingConfig config, MergingData data, JobRunner runner, CancellationToken cancellation = default)
     {
@@ -77,7 +124,8 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
         var sweeps = new Dictionary<(double, long), JobResult>();
         var cpts = new Dictionary<long, JobResult>();
         var instructs = new Dictionary<long, JobResult>();
-        foreach (var width in config.Widths)
+
+        void TrainWidth(int width)
         {
             var @base = bases[width] = runner.Run(MergingJobs.Base(config, data, width), data.BaseInputs, cancellation);
             var start = runner.StartFrom(@base, ContinueMode.WeightsOnly);
@@ -101,6 +149,27 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
                     () => data.TaskInputs(data.Instruct, seed, config.InstructTune), cancellation);
                 cpts[seed] = runner.Run(MergingJobs.Cpt(config, data, width, seed, start), () => data.CptInputs(seed), cancellation);
             }
+        }
+
+        var pending = config.Widths.ToList();
+        while (pending.Count > 0)
+        {
+            JobHeldException? held = null;
+            var before = pending.Count;
+            foreach (var width in pending.ToList())
+            {
+                try
+                {
+                    TrainWidth(width);
+                    pending.Remove(width);
+                }
+                catch (JobHeldException e)
+                {
+                    held = e;
+                }
+            }
+            // Every width left is held elsewhere: the caller (a grid worker) comes back to this seed later.
+            if (held is not null && pending.Count == before) throw held;
         }
         return new MergingJobResults(bases, fineTunes, sweeps, cpts, instructs);
     }
@@ -156,7 +225,7 @@ public static class MergingJobs
 /// them in memory, and scores each result. Drop masks are seeded by (seed, method, rate, model), so a
 /// re-run gives the same numbers.
 /// </summary>
-public sealed class MergingAnalyzer
+public sealed class MergingAnalyzer : IDisposable
 {
     readonly MergingConfig config;
     readonly MergingData data;
@@ -175,9 +244,31 @@ public sealed class MergingAnalyzer
     /// <summary>The name of the model that adds the instruction and the domain vector to the base.</summary>
     public const string CombinedName = "instruct + cpt";
 
-    public MergingAnalysis Analyze()
+    /// <summary>The held-out sets every unit scores on, built once per analyzer.</summary>
+    SharedSets Sets => sets ??= new SharedSets(
+        data.Tasks.ToDictionary(t => t.Name, t => t.MajorityExactMatch(Math.Max(config.FineTune.Documents, 1))),
+        data.Tasks.ToDictionary(t => t.Name, t => owned.Add(data.AnswerEvalSet(t.Name, t.Test))),
+        data.Tasks.ToDictionary(t => t.Name, t => owned.Add(data.AnswerEvalSet(t.Name + ":tune", t.Tune))),
+        data.Tasks.ToDictionary(t => t.Name, t => data.Items(t.Test)),
+        owned.Add(data.AnswerEvalSet("instruct", data.Instruct.Test)),
+        data.Items(data.Instruct.Test),
+        owned.Add(data.DomainEvalSet()),
+        owned.Add(data.GeneralEvalSet()));
+    SharedSets? sets;
+    readonly DisposableList owned = new();
+
+    public void Dispose() => owned.Dispose();
+
+    sealed record SharedSets(
+        Dictionary<string, double> Majority, Dictionary<string, EvalSet> Test, Dictionary<string, EvalSet> Tune,
+        Dictionary<string, IReadOnlyList<(int[] Prompt, int[] Answer)>> TestItems, EvalSet Instruct,
+        IReadOnlyList<(int[] Prompt, int[] Answer)> InstructItems, EvalSet Domain, EvalSet General);
+
+    /// <summary>One width and seed: the fine-tunes against the base, their drop sweeps and pairwise merges, and at the detail width the sweep, CPT and instruction models.</summary>
+    public MergingAnalysis AnalyzeUnit(int width, long seed)
     {
         var clock = Stopwatch.StartNew();
+        var sets = Sets;
         var measures = new List<TaskMeasure>();
         var drops = new List<DropPoint>();
         var deltas = new List<DeltaSummary>();
@@ -185,101 +276,86 @@ public sealed class MergingAnalyzer
         var choices = new List<MergeChoice>();
         var cosines = new List<VectorCosine>();
         var combined = new List<CombinedScore>();
-        var majority = data.Tasks.ToDictionary(t => t.Name, t => t.MajorityExactMatch(Math.Max(config.FineTune.Documents, 1)));
+        var (majority, testSets, tuneSets, testItems) = (sets.Majority, sets.Test, sets.Tune, sets.TestItems);
 
-        using var ownsSets = new DisposableList();
-        var testSets = data.Tasks.ToDictionary(t => t.Name, t => ownsSets.Add(data.AnswerEvalSet(t.Name, t.Test)));
-        var tuneSets = data.Tasks.ToDictionary(t => t.Name, t => ownsSets.Add(data.AnswerEvalSet(t.Name + ":tune", t.Tune)));
-        var testItems = data.Tasks.ToDictionary(t => t.Name, t => data.Items(t.Test));
-        var instructSet = ownsSets.Add(data.AnswerEvalSet("instruct", data.Instruct.Test));
-        var instructItems = data.Items(data.Instruct.Test);
-        var domainSet = ownsSets.Add(data.DomainEvalSet());
-        var generalSet = ownsSets.Add(data.GeneralEvalSet());
+        log?.Invoke($"w{width} s{seed}: scoring");
+        using var bench = new ModelBench(data.Model(width), config.Device);
+        using var scope = NewDisposeScope();
+        var @base = bench.StateDict(runner, jobs.Bases[width]);
+        bench.Load(@base);
+        var baseTest = data.Tasks.ToDictionary(t => t.Name, t => bench.Measure(testSets[t.Name]));
+        var baseTune = data.Tasks.ToDictionary(t => t.Name, t => bench.Measure(tuneSets[t.Name]).Loss);
+        var baseEm = data.Tasks.ToDictionary(t => t.Name, t => bench.Score(testItems[t.Name]));
 
-        foreach (var width in config.Widths)
+        var fineTunes = data.Tasks.ToDictionary(t => t.Name, t => bench.StateDict(runner, jobs.FineTunes[(t.Name, width, seed)]));
+        var ftTune = new Dictionary<string, double>();
+        var ftTest = new Dictionary<string, (double Loss, double Accuracy)>();
+        foreach (var task in data.Tasks)
         {
-            log?.Invoke($"width {width}");
-            using var bench = new ModelBench(data.Model(width), config.Device);
-            using var scope = NewDisposeScope();
-            var @base = bench.StateDict(runner, jobs.Bases[width]);
-            bench.Load(@base);
-            var baseTest = data.Tasks.ToDictionary(t => t.Name, t => bench.Measure(testSets[t.Name]));
-            var baseTune = data.Tasks.ToDictionary(t => t.Name, t => bench.Measure(tuneSets[t.Name]).Loss);
-            var baseEm = data.Tasks.ToDictionary(t => t.Name, t => bench.Score(testItems[t.Name]));
+            var kind = task.IsContrast ? ModelKinds.Contrast : ModelKinds.FineTune;
+            bench.Load(fineTunes[task.Name]);
+            var ft = bench.Measure(testSets[task.Name]);
+            var em = bench.Score(testItems[task.Name]);
+            ftTune[task.Name] = bench.Measure(tuneSets[task.Name]).Loss;
+            ftTest[task.Name] = ft;
+            measures.Add(new TaskMeasure(task.Name, kind, width, seed, double.NaN, baseTest[task.Name].Loss, baseTest[task.Name].Accuracy, baseEm[task.Name],
+                ft.Loss, ft.Accuracy, em, majority[task.Name]));
+            log?.Invoke($"w{width} s{seed} {task.Name}: answer loss {baseTest[task.Name].Loss:0.000} -> {ft.Loss:0.000}, EM {baseEm[task.Name]:0.00} -> {em:0.00}");
+            drops.AddRange(DropSweep(bench, @base, fineTunes[task.Name], task.Name, kind, width, seed, double.NaN, config.PruneMethods,
+                testSets[task.Name], testItems[task.Name], baseTest[task.Name], baseEm[task.Name], (ft.Loss, ft.Accuracy), em));
+            deltas.Add(Delta(@base, fineTunes[task.Name], task.Name, kind, width, seed, double.NaN));
+        }
 
-            foreach (var seed in config.Seeds)
+        // Cosines of every pair of claim tasks' vectors, each beside its sign-flip null.
+        var claim = data.ClaimTasks.Select(t => t.Name).ToList();
+        for (var i = 0; i < claim.Count; i++)
+            for (var j = i + 1; j < claim.Count; j++)
+                cosines.Add(Cosine(@base, fineTunes[claim[i]], fineTunes[claim[j]], claim[i], claim[j], ModelKinds.FineTune, ModelKinds.FineTune, width, seed));
+
+        log?.Invoke($"w{width} s{seed}: pairwise merges");
+        for (var i = 0; i < claim.Count; i++)
+            for (var j = i + 1; j < claim.Count; j++)
+                PairMerges(bench, @base, (claim[i], claim[j]), fineTunes, width, seed, baseTest, ftTest, ftTune, baseTune, testSets, tuneSets, testItems, merges, choices);
+
+        if (width == config.DetailWidth)
+        {
+            log?.Invoke($"w{width} s{seed}: learning-rate sweep, CPT and instruction models");
+            var sweep = data.SweepTask.Name;
+            foreach (var lr in config.LrSweep)
             {
-                using var seedScope = NewDisposeScope();
-                var fineTunes = data.Tasks.ToDictionary(t => t.Name, t => bench.StateDict(runner, jobs.FineTunes[(t.Name, width, seed)]));
-                var ftTune = new Dictionary<string, double>();
-                var ftTest = new Dictionary<string, (double Loss, double Accuracy)>();
-                foreach (var task in data.Tasks)
-                {
-                    var kind = task.IsContrast ? ModelKinds.Contrast : ModelKinds.FineTune;
-                    bench.Load(fineTunes[task.Name]);
-                    var ft = bench.Measure(testSets[task.Name]);
-                    var em = bench.Score(testItems[task.Name]);
-                    ftTune[task.Name] = bench.Measure(tuneSets[task.Name]).Loss;
-                    ftTest[task.Name] = ft;
-                    measures.Add(new TaskMeasure(task.Name, kind, width, seed, double.NaN, baseTest[task.Name].Loss, baseTest[task.Name].Accuracy, baseEm[task.Name],
-                        ft.Loss, ft.Accuracy, em, majority[task.Name]));
-                    log?.Invoke($"w{width} s{seed} {task.Name}: answer loss {baseTest[task.Name].Loss:0.000} -> {ft.Loss:0.000}, EM {baseEm[task.Name]:0.00} -> {em:0.00}");
-                    drops.AddRange(DropSweep(bench, @base, fineTunes[task.Name], task.Name, kind, width, seed, double.NaN, config.PruneMethods,
-                        testSets[task.Name], testItems[task.Name], baseTest[task.Name], baseEm[task.Name], (ft.Loss, ft.Accuracy), em));
-                    deltas.Add(Delta(@base, fineTunes[task.Name], task.Name, kind, width, seed, double.NaN));
-                }
-
-                // Cosines of every pair of claim tasks' vectors, each beside its sign-flip null.
-                var claim = data.ClaimTasks.Select(t => t.Name).ToList();
-                for (var i = 0; i < claim.Count; i++)
-                    for (var j = i + 1; j < claim.Count; j++)
-                        cosines.Add(Cosine(@base, fineTunes[claim[i]], fineTunes[claim[j]], claim[i], claim[j], ModelKinds.FineTune, ModelKinds.FineTune, width, seed));
-
-                log?.Invoke($"w{width} s{seed}: pairwise merges");
-                for (var i = 0; i < claim.Count; i++)
-                    for (var j = i + 1; j < claim.Count; j++)
-                        PairMerges(bench, @base, (claim[i], claim[j]), fineTunes, width, seed, baseTest, ftTest, ftTune, baseTune, testSets, tuneSets, testItems, merges, choices);
-
-                if (width != config.DetailWidth) continue;
-
-                log?.Invoke($"w{width} s{seed}: learning-rate sweep, CPT and instruction models");
-                var sweep = data.SweepTask.Name;
-                foreach (var lr in config.LrSweep)
-                {
-                    using var lrScope = NewDisposeScope();
-                    var weights = bench.StateDict(runner, jobs.Sweeps[(lr, seed)]);
-                    bench.Load(weights);
-                    var ft = bench.Measure(testSets[sweep]);
-                    var em = bench.Score(testItems[sweep]);
-                    measures.Add(new TaskMeasure(sweep, ModelKinds.LrSweep, width, seed, lr, baseTest[sweep].Loss, baseTest[sweep].Accuracy, baseEm[sweep],
-                        ft.Loss, ft.Accuracy, em, majority[sweep]));
-                    drops.AddRange(DropSweep(bench, @base, weights, sweep, ModelKinds.LrSweep, width, seed, lr, [MergingClaims.Dare],
-                        testSets[sweep], null, baseTest[sweep], baseEm[sweep], (ft.Loss, ft.Accuracy), em));
-                    deltas.Add(Delta(@base, weights, sweep, ModelKinds.LrSweep, width, seed, lr));
-                }
-
-                var cpt = bench.StateDict(runner, jobs.Cpts[seed]);
-                var instruct = bench.StateDict(runner, jobs.Instructs[seed]);
-                bench.Load(cpt);
-                var cptLoss = bench.Loss(domainSet);
-                drops.AddRange(DropSweep(bench, @base, cpt, data.DomainSetName, ModelKinds.Cpt, width, seed, double.NaN, [MergingClaims.Dare],
-                    domainSet, null, (bench.Load(@base).Loss(domainSet), double.NaN), double.NaN, (cptLoss, double.NaN), double.NaN));
-                deltas.Add(Delta(@base, cpt, data.DomainSetName, ModelKinds.Cpt, width, seed, double.NaN));
-                deltas.Add(Delta(@base, instruct, "instruct", ModelKinds.Instruct, width, seed, double.NaN));
-                cosines.Add(Cosine(@base, instruct, cpt, "instruct", data.DomainSetName, ModelKinds.Instruct, ModelKinds.Cpt, width, seed));
-
-                void Combine(string name, Dictionary<string, Tensor> weights)
-                {
-                    bench.Load(weights);
-                    combined.Add(new CombinedScore(name, seed, bench.Measure(instructSet).Loss, bench.Score(instructItems), bench.Loss(domainSet), bench.Loss(generalSet)));
-                }
-                Combine("base", @base);
-                Combine("instruct", instruct);
-                Combine(MergingJobs.CptPrefix, cpt);
-                using (var both = new DisposableWeights(Merger.Merge(@base, [instruct, cpt],
-                           new MergeOptions { Method = "task_arithmetic", Lambda = config.CombineLambda, Seed = seed })))
-                    Combine(CombinedName, both.Weights);
+                using var lrScope = NewDisposeScope();
+                var weights = bench.StateDict(runner, jobs.Sweeps[(lr, seed)]);
+                bench.Load(weights);
+                var ft = bench.Measure(testSets[sweep]);
+                var em = bench.Score(testItems[sweep]);
+                measures.Add(new TaskMeasure(sweep, ModelKinds.LrSweep, width, seed, lr, baseTest[sweep].Loss, baseTest[sweep].Accuracy, baseEm[sweep],
+                    ft.Loss, ft.Accuracy, em, majority[sweep]));
+                drops.AddRange(DropSweep(bench, @base, weights, sweep, ModelKinds.LrSweep, width, seed, lr, [MergingClaims.Dare],
+                    testSets[sweep], null, baseTest[sweep], baseEm[sweep], (ft.Loss, ft.Accuracy), em));
+                deltas.Add(Delta(@base, weights, sweep, ModelKinds.LrSweep, width, seed, lr));
             }
+
+            var cpt = bench.StateDict(runner, jobs.Cpts[seed]);
+            var instruct = bench.StateDict(runner, jobs.Instructs[seed]);
+            bench.Load(cpt);
+            var cptLoss = bench.Loss(sets.Domain);
+            drops.AddRange(DropSweep(bench, @base, cpt, data.DomainSetName, ModelKinds.Cpt, width, seed, double.NaN, [MergingClaims.Dare],
+                sets.Domain, null, (bench.Load(@base).Loss(sets.Domain), double.NaN), double.NaN, (cptLoss, double.NaN), double.NaN));
+            deltas.Add(Delta(@base, cpt, data.DomainSetName, ModelKinds.Cpt, width, seed, double.NaN));
+            deltas.Add(Delta(@base, instruct, "instruct", ModelKinds.Instruct, width, seed, double.NaN));
+            cosines.Add(Cosine(@base, instruct, cpt, "instruct", data.DomainSetName, ModelKinds.Instruct, ModelKinds.Cpt, width, seed));
+
+            void Combine(string name, Dictionary<string, Tensor> weights)
+            {
+                bench.Load(weights);
+                combined.Add(new CombinedScore(name, seed, bench.Measure(sets.Instruct).Loss, bench.Score(sets.InstructItems), bench.Loss(sets.Domain), bench.Loss(sets.General)));
+            }
+            Combine("base", @base);
+            Combine("instruct", instruct);
+            Combine(MergingJobs.CptPrefix, cpt);
+            using (var both = new DisposableWeights(Merger.Merge(@base, [instruct, cpt],
+                       new MergeOptions { Method = "task_arithmetic", Lambda = config.CombineLambda, Seed = seed })))
+                Combine(CombinedName, both.Weights);
         }
         return new MergingAnalysis
         {
@@ -419,7 +495,8 @@ public sealed class MergingAnalyzer
         var stats = v.Statistics(config.DeltaSample, Seeding.Derive(seed, $"delta:{name}:{lr}"));
         return new DeltaSummary(name, kind, width, seed, lr, stats.Count, stats.MeanAbs, stats.Rms,
             stats.AbsQuantiles.TryGetValue(0.5, out var median) ? median : double.NaN, stats.MaxAbs,
-            seed == config.Seeds[0] ? stats.AbsSample : []);
+            // The histograms show the detail width; the run over every seed keeps the first seed's sample.
+            width == config.DetailWidth ? stats.AbsSample : []);
     }
 
     /// <summary>
@@ -484,6 +561,19 @@ public sealed record MergingJobResults(
     /// <summary>Every distinct job once (a sweep rate equal to the fine-tunes' own is the fine-tune itself).</summary>
     public IEnumerable<JobResult> All => Bases.Values.Concat(FineTunes.Values).Concat(Sweeps.Values).Concat(Cpts.Values).Concat(Instructs.Values)
         .DistinctBy(j => j.Name);
+
+    /// <summary>The jobs one (width, seed) unit of the analysis reads, in a fixed order: its part of the analysis's key.</summary>
+    public IEnumerable<JobResult> ForUnit(int width, long seed, int detailWidth)
+    {
+        yield return Bases[width];
+        foreach (var kv in FineTunes.Where(kv => kv.Key.Width == width && kv.Key.Seed == seed).OrderBy(kv => kv.Key.Task, StringComparer.Ordinal))
+            yield return kv.Value;
+        if (width != detailWidth) yield break;
+        foreach (var kv in Sweeps.Where(kv => kv.Key.Seed == seed).OrderBy(kv => kv.Key.LearningRate))
+            yield return kv.Value;
+        yield return Cpts[seed];
+        yield return Instructs[seed];
+    }
 }
 
 /// <summary>

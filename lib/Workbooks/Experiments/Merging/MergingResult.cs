@@ -86,7 +86,7 @@ public sealed record TaskMeasure(string Task, string Kind, int Width, long Seed,
 public sealed record DropPoint(string Method, double DropRate, string Model, string Kind, int Width, long Seed, double LearningRate,
     double Loss, double CharAccuracy, double ExactMatch, double LossKept, double CharKept, double ExactKept);
 
-/// <summary>Magnitudes of a model's delta from the base; Sample is a seeded sample of |delta| (first seed only) for histograms.</summary>
+/// <summary>Magnitudes of a model's delta from the base; Sample is a seeded sample of |delta| (detail width, first seed) for histograms.</summary>
 public sealed record DeltaSummary(string Model, string Kind, int Width, long Seed, double LearningRate, long Count,
     double MeanAbs, double Rms, double MedianAbs, double MaxAbs, float[] Sample);
 

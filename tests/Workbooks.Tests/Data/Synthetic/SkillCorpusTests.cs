@@ -29,6 +29,48 @@ public class SkillCorpusTests
         }
     }
 
+    [Theory]
+    [InlineData("first")]
+    [InlineData("last")]
+    [InlineData("ends")]
+    public void LetterSkillAnswersAreCorrectInBothNotations(string skill)
+    {
+        string Expected(string input) => skill switch
+        {
+            "first" => input[..1],
+            "last" => input[^1..],
+            _ => string.Concat(input[0], input[^1]),
+        };
+        foreach (var d in SyntheticCorpora.Get($"skills:{skill}").Generate(200, 9))
+        {
+            Assert.Equal(skill, d.Skill);
+            var m = Regex.Match(d.Prompt!, $"^{skill}: ([a-j]{{3,8}})>$");
+            Assert.True(m.Success, d.Prompt);
+            Assert.Equal(Expected(m.Groups[1].Value), d.Answer);
+        }
+        // The fine-tunes' notation: another verb and layout, the same answer.
+        var verb = FormatTask.Verbs[skill];
+        var sft = SyntheticCorpora.Get($"sft:{skill}").Generate(200, 9).ToList();
+        foreach (var d in sft)
+        {
+            var m = Regex.Match(d.Prompt!, $"^{verb} ([a-j]{{3,8}}) = $");
+            Assert.True(m.Success, d.Prompt);
+            Assert.Equal(Expected(m.Groups[1].Value), d.Answer);
+        }
+        Assert.Contains("graph letters", SyntheticCorpora.Get($"sft:{skill}").Description, StringComparison.Ordinal);
+        // Every letter of the alphabet turns up as an answer: no constant answer passes the learnability gate.
+        Assert.Equal(10, sft.Select(d => d.Answer![0]).Distinct().Count());
+    }
+
+    [Fact]
+    public void TheLetterGraphComposesFirstAndLastIntoEnds()
+    {
+        var graph = SyntheticCorpora.Skills("letters").Graph;
+        Assert.Equal(["first", "last", "ends"], graph.Skills);
+        Assert.Equal("ends", graph.Target);
+        Assert.Equal(["first", "last"], graph.PrerequisitesOf("ends").Order());
+    }
+
     [Fact]
     public void LegoAnswersResolveTheChainAtTheSkillsDepth()
     {
