@@ -65,26 +65,13 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
     public static (MergingAnalysis Value, bool Replayed) Analyze(MergingConfig config, MergingData data, JobRunner runner, MergingJobResults jobs,
         CancellationToken cancellation = default)
     {
-        var clock = Stopwatch.StartNew();
-        var device = TorchRuntime.Device(config.Device);
         using var analyzer = new MergingAnalyzer(config, data, runner, jobs, runner.Log);
         var units = new List<MergingAnalysis>();
         var replayed = true;
         foreach (var width in config.Widths)
             foreach (var seed in config.Seeds)
             {
-                var key = new
-                {
-                    version = AnalysisVersion,
-                    // The unit's own seed, so that a worker's one-seed run and a run over every seed share the key.
-                    config = config with { Seeds = [seed] },
-                    width,
-                    device = device.type.ToString().ToLowerInvariant(),
-                    jobs = jobs.ForUnit(width, seed, config.DetailWidth).Select(j => j.ConfigHash).ToArray(),
-                };
-                var outcome = runner.Store.RunOrReplay(config.Experiment, $"analysis:w{width}:s{seed}", key, seed, device.ToString(),
-                    _ => analyzer.AnalyzeUnit(width, seed), cancellation, runner.DeferHeldJobs);
-                runner.Log?.Invoke(outcome.WasCached ? $"analysis w{width} s{seed}: replayed from the run store" : $"analysis w{width} s{seed}: computed in {outcome.Value.Seconds:F1} s");
+                var outcome = AnalysisUnit(config, runner, jobs, analyzer, width, seed, cancellation);
                 units.Add(outcome.Value);
                 replayed &= outcome.WasCached;
             }
@@ -98,16 +85,45 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
         }, replayed);
     }
 
+    /// <summary>One (width, seed) unit of the analysis, computed or replayed from the store.</summary>
+    static RunOutcome<MergingAnalysis> AnalysisUnit(MergingConfig config, JobRunner runner, MergingJobResults jobs, MergingAnalyzer analyzer,
+        int width, long seed, CancellationToken cancellation)
+    {
+        var device = TorchRuntime.Device(config.Device);
+        var key = new
+        {
+            version = AnalysisVersion,
+            // The unit's own seed, so that a worker's one-seed run and a run over every seed share the key.
+            config = config with { Seeds = [seed] },
+            width,
+            device = device.type.ToString().ToLowerInvariant(),
+            jobs = jobs.ForUnit(width, seed, config.DetailWidth).Select(j => j.ConfigHash).ToArray(),
+        };
+        var outcome = runner.Store.RunOrReplay(config.Experiment, $"analysis:w{width}:s{seed}", key, seed, device.ToString(),
+            _ => analyzer.AnalyzeUnit(width, seed), cancellation, runner.DeferHeldJobs);
+        runner.Log?.Invoke(outcome.WasCached ? $"analysis w{width} s{seed}: replayed from the run store" : $"analysis w{width} s{seed}: computed in {outcome.Value.Seconds:F1} s");
+        return outcome;
+    }
+
     /// <summary>
-    /// A grid worker's part for one seed (<paramref name="config"/> from <see cref="FamilyConfig.ForSeed"/>): train its
-    /// jobs, then analyse its units, so that the analysis runs in the workers' processes, one per core, while other
-    /// seeds still train. The run over every seed then replays both.
+    /// A grid worker's part for one seed (<paramref name="config"/> from <see cref="FamilyConfig.ForSeed"/>): each width's
+    /// jobs, then at once that width's analysis unit, so that the analysis runs in the workers' processes, one per
+    /// core, beside the training of other widths and seeds. The run over every seed then replays both.
     /// </summary>
     public static void TrainAndAnalyze(MergingConfig config, JobRunner runner, CancellationToken cancellation = default)
     {
         if (config.Threads > 0) TorchRuntime.SetThreads(config.Threads);
         var data = new MergingData(config);
-        Analyze(config, data, runner, Train(config, data, runner, cancellation), cancellation);
+        MergingAnalyzer? analyzer = null;
+        try
+        {
+            Train(config, data, runner, cancellation, (width, jobs) =>
+            {
+                analyzer ??= new MergingAnalyzer(config, data, runner, jobs, runner.Log);
+                foreach (var seed in config.Seeds) AnalysisUnit(config, runner, jobs, analyzer, width, seed, cancellation);
+            });
+        }
+        finally { analyzer?.Dispose(); }
     }
 
     /// <summary>
@@ -117,38 +133,49 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
     /// (when the runner defers held jobs): workers started together then train the bases side by side instead
     /// of waiting on the first one.
     /// </summary>
-    public static MergingJobResults Train(MergingConfig config, MergingData data, JobRunner runner, CancellationToken cancellation = default)
+    public static MergingJobResults Train(MergingConfig config, MergingData data, JobRunner runner, CancellationToken cancellation = default,
+        Action<int, MergingJobResults>? afterWidth = null)
     {
         var bases = new Dictionary<int, JobResult>();
         var fineTunes = new Dictionary<(string, int, long), JobResult>();
         var sweeps = new Dictionary<(double, long), JobResult>();
         var cpts = new Dictionary<long, JobResult>();
         var instructs = new Dictionary<long, JobResult>();
+        var results = new MergingJobResults(bases, fineTunes, sweeps, cpts, instructs);
 
         void TrainWidth(int width)
         {
             var @base = bases[width] = runner.Run(MergingJobs.Base(config, data, width), data.BaseInputs, cancellation);
             var start = runner.StartFrom(@base, ContinueMode.WeightsOnly);
+            // A child another process holds is passed over, so that two workers on one seed share its width.
+            JobHeldException? held = null;
+            void Child(TrainingJob job, Func<JobInputs> inputs, Action<JobResult> keep)
+            {
+                try { keep(runner.Run(job, inputs, cancellation)); }
+                catch (JobHeldException e) { held = e; }
+            }
             foreach (var seed in config.Seeds)
             {
                 foreach (var task in data.Tasks)
                 {
                     var stage = task.IsContrast ? config.ContrastTune : config.FineTune;
-                    fineTunes[(task.Name, width, seed)] = runner.Run(MergingJobs.FineTune(config, data, task, width, seed, stage, start),
-                        () => data.TaskInputs(task, seed, stage), cancellation);
+                    Child(MergingJobs.FineTune(config, data, task, width, seed, stage, start),
+                        () => data.TaskInputs(task, seed, stage), r => fineTunes[(task.Name, width, seed)] = r);
                 }
                 if (width != config.DetailWidth) continue;
                 foreach (var lr in config.LrSweep)
                 {
                     var stage = config.FineTune with { LearningRate = lr };
                     // The sweep's rate that equals the fine-tunes' own is that very job (same config, same hash).
-                    sweeps[(lr, seed)] = runner.Run(MergingJobs.FineTune(config, data, data.SweepTask, width, seed, stage, start),
-                        () => data.TaskInputs(data.SweepTask, seed, stage), cancellation);
+                    Child(MergingJobs.FineTune(config, data, data.SweepTask, width, seed, stage, start),
+                        () => data.TaskInputs(data.SweepTask, seed, stage), r => sweeps[(lr, seed)] = r);
                 }
-                instructs[seed] = runner.Run(MergingJobs.Instruct(config, data, width, seed, start),
-                    () => data.TaskInputs(data.Instruct, seed, config.InstructTune), cancellation);
-                cpts[seed] = runner.Run(MergingJobs.Cpt(config, data, width, seed, start), () => data.CptInputs(seed), cancellation);
+                Child(MergingJobs.Instruct(config, data, width, seed, start),
+                    () => data.TaskInputs(data.Instruct, seed, config.InstructTune), r => instructs[seed] = r);
+                Child(MergingJobs.Cpt(config, data, width, seed, start), () => data.CptInputs(seed), r => cpts[seed] = r);
             }
+            if (held is not null) throw held;
+            afterWidth?.Invoke(width, results);
         }
 
         var pending = config.Widths.ToList();
@@ -171,7 +198,7 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
             // Every width left is held elsewhere: the caller (a grid worker) comes back to this seed later.
             if (held is not null && pending.Count == before) throw held;
         }
-        return new MergingJobResults(bases, fineTunes, sweeps, cpts, instructs);
+        return results;
     }
 }
 
