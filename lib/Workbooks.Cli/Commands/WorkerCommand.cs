@@ -30,6 +30,10 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         [Description("smoke, quick or full (default: $WORKBOOKS_PROFILE, else quick).")]
         public string? Profile { get; init; }
 
+        [CommandOption("--config <FILE>")]
+        [Description("The family's config as a JSON file (what a notebook's FamilyRunner.TrainSideBySide writes) instead of the profile's preset; --seeds still applies.")]
+        public string? Config { get; init; }
+
         [CommandOption("--seeds <LIST>")]
         [Description("Comma-separated seeds, replacing the profile's (e.g. 1,2,3).")]
         public string? Seeds { get; init; }
@@ -92,7 +96,8 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         Console.WriteLine($"worker {Environment.MachineName}/{Environment.ProcessId}: {family} on {store.Location}, artifacts in {store.ArtifactsRoot}");
-        var plan = new Plan(seeds, firstSeed, s.TrainOnly);
+        if (s.Config is not null && !File.Exists(s.Config)) throw new CliException($"--config: no such file: {s.Config}");
+        var plan = new Plan(seeds, firstSeed, s.TrainOnly, s.Config);
         var verdict = family switch
         {
             "curriculum" => Work<CurriculumExperiment, CurriculumConfig, CurriculumResult>(plan, runner, stop.Token),
@@ -105,13 +110,15 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         return 0;
     }
 
-    sealed record Plan(IReadOnlyList<long>? Seeds, int? FirstSeed, bool TrainOnly);
+    sealed record Plan(IReadOnlyList<long>? Seeds, int? FirstSeed, bool TrainOnly, string? ConfigFile);
 
     static VerdictTable? Work<TFamily, TConfig, TResult>(Plan plan, JobRunner runner, CancellationToken cancellation,
         Action<TConfig, JobRunner, CancellationToken>? trainPart = null)
         where TFamily : IFamily<TConfig, TResult> where TConfig : FamilyConfig where TResult : IFamilyResult
     {
-        var config = TFamily.Current();
+        TConfig config;
+        try { config = plan.ConfigFile is { } file ? FamilyConfigFile.Read<TConfig>(file) : TFamily.Current(); }
+        catch (InvalidDataException e) { throw new CliException($"--config: {e.Message}"); }
         if (plan.Seeds is not null) config = config with { Seeds = plan.Seeds };
         void Log(string line) => Console.WriteLine(line);
         if (plan.TrainOnly)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Workbooks.Experiments;
+using Workbooks.Experiments.Common;
 using Workbooks.Reporting;
 
 namespace Workbooks.Cli.Notebooks;
@@ -55,8 +56,14 @@ public static class NotebookRunner
         var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { [Profile.EnvironmentVariable] = profile.Name };
         var folder = Path.GetDirectoryName(target.NotebookPath!)!;
         var family = FamilyOf(target.Name);
+        // The notebook's own FamilyRunner.TrainSideBySide call then does nothing: with one job it trains in its
+        // process, and after these workers the grid is trained already.
+        env[FamilyRunner.JobsVariable] = jobs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (jobs > 1 && family is not null)
+        {
             await TrainSideBySideAsync(family, jobs, folder, env, log, clock, timeout, cancellation);
+            env[FamilyRunner.TrainedVariable] = "1";
+        }
         var left = timeout - clock.Elapsed;
         var run = left <= TimeSpan.Zero ? new ChildProcess.Result(-1, true, [])
             : await ChildProcess.RunAsync(ChildProcess.Dotnet, new[] { setup.HostDll, target.NotebookPath!, executed },

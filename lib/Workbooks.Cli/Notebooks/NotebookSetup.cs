@@ -61,7 +61,7 @@ public static class NotebookSetup
         PruneOldVersions(feed, version, log);
 
         var setupFile = Path.Combine(work, SetupFileName);
-        WriteIfChanged(setupFile, SetupDib(feed, version));
+        WriteIfChanged(setupFile, SetupDib(feed, version, typeof(NotebookSetup).Assembly.Location));
 
         log.WriteLine("setup: building the notebook host");
         await DotnetAsync(repoRoot, log, cancellation, "build", Project(repoRoot, "Workbooks.NotebookHost"), "-c", Configuration, "-nologo", "-v", "q");
@@ -72,8 +72,11 @@ public static class NotebookSetup
         return new SetupResult(repoRoot, feed, version, setupFile, host, packed);
     }
 
-    /// <summary>The file every notebook's first cell imports: the feed (absolute: NuGet rejects relative feed paths) and the exact version.</summary>
-    public static string SetupDib(string feed, string version) => $$$"""
+    /// <summary>
+    /// The file every notebook's first cell imports: the feed (absolute: NuGet rejects relative feed paths), the exact
+    /// version, and the CLI that <c>FamilyRunner.TrainSideBySide</c> starts workers from (unless the environment names one).
+    /// </summary>
+    public static string SetupDib(string feed, string version, string cli) => $$$"""
 #!meta
 
 {"kernelInfo":{"defaultKernelName":"csharp","items":[{"aliases":[],"name":"csharp"}]}}
@@ -83,6 +86,8 @@ public static class NotebookSetup
 #i "nuget: {{{feed}}}"
 #r "nuget: Workbooks, {{{version}}}"
 // Written by `workbooks setup` for this clone; not committed. Run `workbooks setup` again after changing lib/.
+if (string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("{{{Workbooks.Experiments.Common.FamilyRunner.CliVariable}}}")))
+    System.Environment.SetEnvironmentVariable("{{{Workbooks.Experiments.Common.FamilyRunner.CliVariable}}}", {{{System.Text.Json.JsonSerializer.Serialize(cli)}}});
 
 """;
 

@@ -56,7 +56,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         if (t > Config.ContextLength)
             throw new ArgumentException($"Sequence length {t} exceeds the model's context length {Config.ContextLength}.");
         using var pos = arange(t, dtype: int64, device: idx.device);
-        var x = drop.call(wte.call(idx) + wpe.call(pos));
+        var x = drop.call(wte.call(idx).add(wpe.call(pos), Scalars.One));
         foreach (var block in h) x = block.call(x);
         x = ln_f.call(x);
         return F.linear(x, wte.weight!);
@@ -83,11 +83,11 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     /// </summary>
     public static Tensor MaskedMean(Tensor tokenLosses, Tensor targets)
     {
-        using var counted = targets.ne(-100);
+        using var counted = targets.ne(Scalars.Ignore);
         using var n = counted.sum([1]);
         if (n.min().item<long>() == targets.shape[1]) return tokenLosses.mean([1]);
         using var sum = tokenLosses.sum([1]);
-        using var div = n.clamp_min(1).to(tokenLosses.dtype);
+        using var div = n.clamp_min(Scalars.One).to(tokenLosses.dtype);
         return sum / div;
     }
 
@@ -150,8 +150,8 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
 
         public override Tensor forward(Tensor x)
         {
-            x = x + attn.call(ln_1.call(x));
-            return x + mlp.call(ln_2.call(x));
+            x = x.add(attn.call(ln_1.call(x)), Scalars.One);
+            return x.add(mlp.call(ln_2.call(x)), Scalars.One);
         }
     }
 

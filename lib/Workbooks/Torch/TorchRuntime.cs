@@ -112,3 +112,18 @@ public static class TorchRuntime
     public static string LibraryVersion =>
         typeof(TorchRuntime).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
 }
+
+/// <summary>
+/// Scalars that live as long as the process. TorchSharp turns a .NET number into a native Scalar that only a
+/// finalizer frees, and hands its handle to libtorch without keeping the managed object alive; a collection
+/// that another thread triggers during that call (a claim's heartbeat, a second thread of torch work) can free
+/// it mid-operation, which libtorch reports as "Expected false to be true ... toFloat". The hot paths (the
+/// model's forward pass, answer scoring, task vectors) pass these instead of temporaries.
+/// </summary>
+public static class Scalars
+{
+    /// <summary>The alpha of a plain a + b.</summary>
+    public static readonly Scalar One = 1L.ToScalar();
+    /// <summary>The target that cross-entropy ignores (BatchTensors.Ignore).</summary>
+    public static readonly Scalar Ignore = (-100L).ToScalar();
+}

@@ -56,7 +56,7 @@ public static class AnswerEvaluation
             var logits = model.forward(input.to(device)).to(float32);
             var t = target.to(device);
             sum += F.cross_entropy(logits.view(-1, logits.shape[^1]), t.view(-1), ignore_index: BatchTensors.Ignore, reduction: nn.Reduction.Sum).item<float>();
-            count += t.ne(BatchTensors.Ignore).sum().item<long>();
+            count += t.ne(Scalars.Ignore).sum().item<long>();
         }
         return count == 0 ? double.NaN : sum / count;
     }
@@ -78,7 +78,7 @@ public static class AnswerEvaluation
             var logits = model.forward(input.to(device)).to(float32);
             var t = target.to(device);
             sum += F.cross_entropy(logits.view(-1, logits.shape[^1]), t.view(-1), ignore_index: BatchTensors.Ignore, reduction: nn.Reduction.Sum).item<float>();
-            var answer = t.ne(BatchTensors.Ignore);
+            var answer = t.ne(Scalars.Ignore);
             count += answer.sum().item<long>();
             right += logits.argmax(-1).eq(t).logical_and(answer).sum().item<long>();
         }

@@ -115,6 +115,13 @@ public interface IFamily<TConfig, TResult> where TConfig : FamilyConfig where TR
 /// <summary>The one way a notebook (or a script) gets a runner: the default run store, a live progress bar, a log line per job.</summary>
 public static class FamilyRunner
 {
+    /// <summary>Set by `workbooks setup` (in notebooks/.workbooks/setup.dib): the CLI that worker processes run.</summary>
+    public const string CliVariable = "WORKBOOKS_CLI";
+    /// <summary>How many jobs train side by side (`workbooks run --jobs N` sets it; default: one per core).</summary>
+    public const string JobsVariable = "WORKBOOKS_JOBS";
+    /// <summary>Set by `workbooks run` for a notebook whose grid its own workers have already trained.</summary>
+    public const string TrainedVariable = "WORKBOOKS_GRID_TRAINED";
+
     public static JobRunner Open(string title)
     {
         var runner = JobRunner.OpenDefault();
@@ -122,5 +129,93 @@ public static class FamilyRunner
         runner.Progress = (_, p) => progress.Update(p);
         runner.Log = Console.WriteLine;
         return runner;
+    }
+
+    /// <summary>
+    /// Trains <paramref name="config"/>'s grid in <paramref name="jobs"/> worker processes over the runner's store, one
+    /// single-threaded job each (`workbooks worker --config FILE --train-only`), and returns when they are done; the
+    /// family's Run then replays what they trained, bit for bit what it would have trained itself. The notebook's
+    /// edited config travels as a file, so the workers train exactly it. Does nothing with one job, when
+    /// `workbooks run` has trained the grid already, or without the CLI (`workbooks setup` names it), saying so.
+    /// </summary>
+    public static void TrainSideBySide(string family, FamilyConfig config, JobRunner runner, int jobs = 0, string? cli = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(runner);
+        config.Validate();
+        if (jobs <= 0)
+            jobs = int.TryParse(Environment.GetEnvironmentVariable(JobsVariable), out var j) && j > 0 ? j : Environment.ProcessorCount;
+        if (jobs <= 1 || Environment.GetEnvironmentVariable(TrainedVariable) == "1") return;
+        cli ??= Environment.GetEnvironmentVariable(CliVariable);
+        if (string.IsNullOrEmpty(cli) || !System.IO.File.Exists(cli))
+        {
+            Console.WriteLine($"Training in this process: {CliVariable} does not name the workbooks CLI (run `workbooks setup`).");
+            return;
+        }
+        // A server store by its URL (the password stays in the environment the workers inherit); SQLite by its folder.
+        var store = runner.Store.IsServer ? runner.Store.Location : Path.GetDirectoryName(Path.GetFullPath(runner.Store.Location))!;
+        var file = Path.Combine(Path.GetTempPath(), $"workbooks-{family}-{Guid.NewGuid():N}.json");
+        FamilyConfigFile.Write(config, file);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Console.WriteLine($"Training the {family} grid in {jobs} worker processes, one job each.");
+            var workers = Enumerable.Range(0, jobs).Select(k =>
+            {
+                var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                foreach (var a in new[] { cli, "worker", "--family", family, "--config", file, "--train-only", "--first-seed", k.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                             "--store", store, "--artifacts", runner.Store.ArtifactsRoot })
+                    info.ArgumentList.Add(a);
+                var process = System.Diagnostics.Process.Start(info)!;
+                // A line per job trained or analysed, and every error; replays and waits stay quiet.
+                process.OutputDataReceived += (_, e) =>
+                {
+                    if (e.Data is { } line && (line.Contains(": trained ", StringComparison.Ordinal) || line.Contains(": computed in ", StringComparison.Ordinal)))
+                        Console.WriteLine($"[worker {k + 1}] {line}");
+                };
+                process.ErrorDataReceived += (_, e) =>
+                {
+                    if (!string.IsNullOrWhiteSpace(e.Data)) Console.WriteLine($"[worker {k + 1}] {e.Data}");
+                };
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                return process;
+            }).ToList();
+            foreach (var w in workers)
+            {
+                w.WaitForExit();
+                if (w.ExitCode != 0) Console.WriteLine($"A worker exited with code {w.ExitCode}; this process trains what it left.");
+                w.Dispose();
+            }
+            Console.WriteLine($"Workers done after {clock.Elapsed.TotalSeconds:F0} s; the run below replays their jobs.");
+        }
+        finally { System.IO.File.Delete(file); }
+    }
+}
+
+/// <summary>
+/// A family's config as a JSON file, the form in which a notebook's edited config reaches worker processes
+/// (`workbooks worker --config FILE`). Written atomically; read back into the same record, field for field, so the
+/// jobs it makes have the same hashes.
+/// </summary>
+public static class FamilyConfigFile
+{
+    public static void Write(FamilyConfig config, string path)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        IO.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(config, config.GetType(), Runs.ConfigHash.JsonOptions));
+    }
+
+    /// <summary>Reads and validates a config; a missing, malformed or invalid file is an error naming it.</summary>
+    public static T Read<T>(string path) where T : FamilyConfig
+    {
+        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{path}: no such config file.", path);
+        T? config;
+        try { config = System.Text.Json.JsonSerializer.Deserialize<T>(System.IO.File.ReadAllText(path), Runs.ConfigHash.JsonOptions); }
+        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: not a {typeof(T).Name} ({e.Message})", e); }
+        if (config is null) throw new InvalidDataException($"{path}: empty config.");
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        return config;
     }
 }

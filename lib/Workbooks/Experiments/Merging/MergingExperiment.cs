@@ -178,7 +178,8 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
             afterWidth?.Invoke(width, results);
         }
 
-        var pending = config.Widths.ToList();
+        // Widest first: the longest jobs start early, so workers sharing the grid finish together.
+        var pending = config.Widths.OrderDescending().ToList();
         while (pending.Count > 0)
         {
             JobHeldException? held = null;
@@ -586,8 +587,11 @@ public sealed record MergingJobResults(
     IReadOnlyDictionary<long, JobResult> Instructs)
 {
     /// <summary>Every distinct job once (a sweep rate equal to the fine-tunes' own is the fine-tune itself).</summary>
-    public IEnumerable<JobResult> All => Bases.Values.Concat(FineTunes.Values).Concat(Sweeps.Values).Concat(Cpts.Values).Concat(Instructs.Values)
-        .DistinctBy(j => j.Name);
+    public IEnumerable<JobResult> All =>
+        Bases.OrderBy(kv => kv.Key).Select(kv => kv.Value)
+            .Concat(FineTunes.OrderBy(kv => kv.Key.Width).ThenBy(kv => kv.Key.Seed).Select(kv => kv.Value))
+            .Concat(Sweeps.Values).Concat(Cpts.Values).Concat(Instructs.Values)
+            .DistinctBy(j => j.Name);
 
     /// <summary>The jobs one (width, seed) unit of the analysis reads, in a fixed order: its part of the analysis's key.</summary>
     public IEnumerable<JobResult> ForUnit(int width, long seed, int detailWidth)
