@@ -34,7 +34,7 @@ public sealed record MergingConfig : FamilyConfig
     /// arithmetic before it is fine-tuned on GSM8K, the base has the abilities in part, and fine-tuning mostly
     /// points them at a new format. The string skills of "strops" (copy, reverse) would be the richer choice,
     /// but a two-layer base learns them only after thousands of steps (measured at width 96: exact match
-    /// 0.00-0.01 in its own notation after 600 steps, 0.20-0.42 after 3,000), beyond any 2-core budget.
+    /// 0.00-0.01 in its own notation after 600 steps, 0.20-0.42 after 3,000 steps on the skills alone), beyond any 2-core budget.
     /// </summary>
     public Stage Base { get; init; } = new(Steps: 600, LearningRate: 3e-3, Documents: 12_000, WarmupSteps: 30, WeightDecay: 0.1);
     public IReadOnlyList<string> BaseDomains { get; init; } =

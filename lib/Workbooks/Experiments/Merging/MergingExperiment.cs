@@ -29,7 +29,6 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
 
     public static MergingResult Run(MergingConfig config, JobRunner runner, CancellationToken cancellation = default)
     {
-        var log = runner.Log;
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(runner);
         var clock = Stopwatch.StartNew();
