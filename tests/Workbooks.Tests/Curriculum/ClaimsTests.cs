@@ -162,6 +162,8 @@ public class NewClaimsTests
         var runs = Arm("skill-it", 0.95, 0.5, 0.52, 0.48).Concat(Arm("target-only", 0.55, 0.9, 0.9, 0.9)).ToList();
         var unlearnable = runs.Concat(Arm("uniform", 0.5, 1.0, 1.02, 0.98)).ToList();
         var c = CurriculumClaims.SkillItFaster(unlearnable);
+        // Another schedule that learns it (blocked) is not a baseline either: the gate stays shut.
+        Assert.Equal(Outcome.Inconclusive, CurriculumClaims.SkillItFaster(unlearnable.Concat(Arm("blocked", 0.9, 1.0, 1.0, 1.0)).ToList()).Outcome);
         Assert.Equal(Outcome.Inconclusive, c.Outcome);
         Assert.Contains("not learnable", c.Note);
         Assert.Contains("best baseline target-only reaches 55.0%", c.Ours);

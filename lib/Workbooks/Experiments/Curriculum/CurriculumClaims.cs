@@ -182,9 +182,11 @@ public static class CurriculumClaims
         var s = settings ?? new CurriculumVerdictSettings();
         const string id = "skill-it", statement = "Skill-it reaches the target skill with fewer tokens than uniform sampling", paper = "+36.5 points on LEGO";
         var claim = FasterThanBaseline(runs, id, statement, paper, CurriculumParts.Skills, CurriculumArms.SkillIt, CurriculumArms.Uniform, "target-skill answer loss");
-        // The gate is on the baselines only, never on the arm under test: Skill-it's premise is that a target may be
-        // learnable only with its prerequisites in the mix, so target-only alone is not the right judge.
-        var baselines = runs.Where(r => r.Part == CurriculumParts.Skills && r.Arm != CurriculumArms.SkillIt && r.TargetAccuracy is not null)
+        // The gate is on the sampling baselines only (uniform, stratified, target-only), never on the arm under test
+        // nor on another schedule (blocked, interleaved): Skill-it's premise is that a target may be learnable only with
+        // its prerequisites in the mix, so target-only alone is not the right judge either.
+        var baselines = runs.Where(r => r.Part == CurriculumParts.Skills && r.TargetAccuracy is not null
+                && r.Arm is CurriculumArms.Uniform or CurriculumArms.Stratified or CurriculumArms.TargetOnly)
             .GroupBy(r => r.Arm).Select(g => (Arm: g.Key, Mean: g.Average(r => r.TargetAccuracy!.Value * 100))).OrderByDescending(g => g.Mean).ToList();
         if (baselines.Count == 0) return claim;
         var gateText = $"learnability gate: best baseline {baselines[0].Arm} reaches {P(baselines[0].Mean, "F1")}% target accuracy (needs {P(s.SkillGateAccuracyPercent, "0.#")}%; "
