@@ -6,6 +6,7 @@ using Workbooks.Experiments.Common;
 using Workbooks.Experiments.Merging;
 using Workbooks.Models;
 using Workbooks.Runs;
+using Workbooks.Training;
 using Workbooks.Tests.Runs;
 using Experiment = Workbooks.Experiments.Merging.MergingExperiment;
 
@@ -105,6 +106,22 @@ public class MergingExperimentTests
         Assert.False(single.AnalysisReplayed);
         Assert.Equal([1L, 2L], gathered.Analysis.Measures.Select(m => m.Seed).Distinct().Order());
         Assert.Equal(Json(single.Analysis), Json(gathered.Analysis));
+    }
+
+    [Fact]
+    public void Held_out_rows_as_long_as_their_longest_item_score_as_full_context_rows_do()
+    {
+        var data = new MergingData(Tiny);
+        var items = data.Tasks[0].Test;
+        var trimmed = data.AnswerEvalSet("trimmed", items);
+        var full = AnswerEvaluation.Batches(items, data.Tokenizer, data.ContextLength, Tiny.BatchSize);
+        Assert.True(trimmed.Batches[0].Input.shape[1] < data.ContextLength);
+        using var model = JobRunner.NewModel(data.Model(16), 3);
+        var (lossTrimmed, accTrimmed) = AnswerEvaluation.LossAndAccuracy(model, trimmed.Batches);
+        var (lossFull, accFull) = AnswerEvaluation.LossAndAccuracy(model, full);
+        // The model is causal: padding after an item changes nothing it scores.
+        Assert.Equal(lossFull, lossTrimmed, 5);
+        Assert.Equal(accFull, accTrimmed);
     }
 
     [Fact]

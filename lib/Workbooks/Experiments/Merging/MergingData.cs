@@ -80,7 +80,7 @@ public sealed class MergingData
 
     public object TaskDescription(TaskSet task, long seed, MergingConfig.Stage stage) => new
     {
-        kind = "task", loss = "answers", rows = ExactAnswer.RowLayout, task = task.Description, documents = stage.Documents, seed, tokenizer = Tokenizer.Spec, batch = config.BatchSize,
+        kind = "task", loss = "answers", rows = ExactAnswer.RowLayout, evalRows = "longest item", task = task.Description, documents = stage.Documents, seed, tokenizer = Tokenizer.Spec, batch = config.BatchSize,
     };
 
     public object CptDescription(long seed) => new
@@ -116,9 +116,18 @@ public sealed class MergingData
         new AnswerWindows(task.Train(seed, stage.Documents), Tokenizer, config.BatchSize, ContextLength, seed),
         [AnswerEvalSet(task.Name, task.Test)]);
 
-    /// <summary>Every item of a list as one row (prompt masked), in fixed batches: the answer loss and per-character accuracy.</summary>
-    public EvalSet AnswerEvalSet(string name, IReadOnlyList<Document> items) =>
-        new(name, AnswerEvaluation.Batches(items, Tokenizer, ContextLength, config.BatchSize));
+    /// <summary>
+    /// Every item of a list as one row (prompt masked), in fixed batches: the answer loss and per-character accuracy.
+    /// Rows are as long as the list's longest item (rounded up to 8 tokens), not the model's context: the model is
+    /// causal, so the padding after an item changes nothing it scores, and the analysis scores these sets thousands
+    /// of times.
+    /// </summary>
+    public EvalSet AnswerEvalSet(string name, IReadOnlyList<Document> items)
+    {
+        var longest = ExactAnswer.Items(items, Tokenizer).Max(i => i.Prompt.Length + i.Answer.Length);
+        var rows = Math.Min(ContextLength, (longest + 7) / 8 * 8);
+        return new(name, AnswerEvaluation.Batches(items, Tokenizer, rows, config.BatchSize));
+    }
 
     public JobInputs CptInputs(long seed) => new(
         new RandomWindows(Stream(CptCorpus().Generate(config.Cpt.Documents, TaskSet.DataSeed(seed, "cpt:" + config.CptDomain))),

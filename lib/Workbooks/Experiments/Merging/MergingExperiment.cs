@@ -25,7 +25,7 @@ public sealed class MergingExperiment : IFamily<MergingConfig, MergingResult>
     public static MergingConfig Current() => MergingConfig.Current();
 
     /// <summary>Changes whenever the analysis computes something differently, so that old cached analyses are not replayed.</summary>
-    public const string AnalysisVersion = "merging-analysis/3";
+    public const string AnalysisVersion = "merging-analysis/4";
 
     public static MergingResult Run(MergingConfig config, JobRunner runner, CancellationToken cancellation = default)
     {
