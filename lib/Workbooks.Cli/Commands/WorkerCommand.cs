@@ -96,7 +96,6 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         Console.WriteLine($"worker {Environment.MachineName}/{Environment.ProcessId}: {family} on {store.Location}, artifacts in {store.ArtifactsRoot}");
-        if (s.Config is not null && !File.Exists(s.Config)) throw new CliException($"--config: no such file: {s.Config}");
         var plan = new Plan(seeds, firstSeed, s.TrainOnly, s.Config);
         var verdict = family switch
         {
@@ -118,7 +117,7 @@ public sealed class WorkerCommand : Command<WorkerCommand.Settings>
     {
         TConfig config;
         try { config = plan.ConfigFile is { } file ? FamilyConfigFile.Read<TConfig>(file) : TFamily.Current(); }
-        catch (InvalidDataException e) { throw new CliException($"--config: {e.Message}"); }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException) { throw new CliException($"--config: {e.Message}"); }
         if (plan.Seeds is not null) config = config with { Seeds = plan.Seeds };
         void Log(string line) => Console.WriteLine(line);
         if (plan.TrainOnly)

@@ -118,7 +118,7 @@ public static class TorchRuntime
 /// finalizer frees, and hands its handle to libtorch without keeping the managed object alive; a collection
 /// that another thread triggers during that call (a claim's heartbeat, a second thread of torch work) can free
 /// it mid-operation, which libtorch reports as "Expected false to be true ... toFloat". The hot paths (the
-/// model's forward pass, answer scoring, task vectors) pass these instead of temporaries.
+/// model's forward pass, answer scoring) pass these instead of temporaries.
 /// </summary>
 public static class Scalars
 {

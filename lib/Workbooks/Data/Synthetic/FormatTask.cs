@@ -15,7 +15,6 @@ public sealed class FormatTask : SyntheticGenerator
         ["first"] = "head", ["last"] = "tail", ["ends"] = "rim",
     };
 
-    const int MinLength = 3, MaxLength = 8;
     readonly string skill;
 
     public FormatTask(string skill)
@@ -34,7 +33,7 @@ public sealed class FormatTask : SyntheticGenerator
 
     public override Document Next(SeededRandom rng)
     {
-        string input = rng.String(StringSkills.Alphabet, rng.NextInt(MinLength, MaxLength + 1));
+        string input = StringSkills.Input(rng);
         return ExactAnswer.Create($"{Verbs[skill]} {input} = ", Apply(input), Name, skill);
     }
 

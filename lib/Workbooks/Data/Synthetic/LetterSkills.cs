@@ -9,8 +9,6 @@ namespace Workbooks.Data.Synthetic;
 /// </summary>
 public sealed class LetterSkills : SkillCorpus
 {
-    const int MinLength = 3, MaxLength = 8;
-
     public static readonly SkillGraph LetterGraph = new(
         "letters",
         ["first", "last", "ends"],
@@ -28,15 +26,12 @@ public sealed class LetterSkills : SkillCorpus
         _ => throw new ArgumentException($"skill graph 'letters': unknown skill '{skill}'", nameof(skill)),
     };
 
-    /// <summary>A random input: <see cref="MinLength"/>-<see cref="MaxLength"/> letters of the strops alphabet.</summary>
-    public static string Input(SeededRandom rng) => rng.String(StringSkills.Alphabet, rng.NextInt(MinLength, MaxLength + 1));
-
     protected override Document Next(string skill, SeededRandom rng)
     {
-        string input = Input(rng);
+        string input = StringSkills.Input(rng);
         return ExactAnswer.Create($"{skill}: {input}>", Apply(skill, input), GeneratorName(skill), skill);
     }
 
     public override string Describe(string skill) =>
-        $"Skill '{skill}' of graph letters on {MinLength}-{MaxLength} letters a-j, e.g. \"{skill}: abcd>{Apply(skill, "abcd")}\".";
+        $"Skill '{skill}' of graph letters on {StringSkills.MinLength}-{StringSkills.MaxLength} letters a-j, e.g. \"{skill}: abcd>{Apply(skill, "abcd")}\".";
 }

@@ -8,7 +8,8 @@ namespace Workbooks.Data.Synthetic;
 public sealed class StringSkills : SkillCorpus
 {
     public const string Alphabet = "abcdefghij";
-    const int MinLength = 3, MaxLength = 8;
+    /// <summary>Input lengths of every string and letter skill, in either notation.</summary>
+    public const int MinLength = 3, MaxLength = 8;
 
     public static readonly SkillGraph StringGraph = new(
         "strops",
@@ -30,12 +31,15 @@ public sealed class StringSkills : SkillCorpus
 
     protected override Document Next(string skill, SeededRandom rng)
     {
-        string input = rng.String(Alphabet, rng.NextInt(MinLength, MaxLength + 1));
+        string input = Input(rng);
         return ExactAnswer.Create($"{skill}: {input}>", Apply(skill, input), GeneratorName(skill), skill);
     }
 
     public override string Describe(string skill) =>
         $"Skill '{skill}' of graph strops on {MinLength}-{MaxLength} letters a-j, e.g. \"{skill}: abcd>{Apply(skill, "abcd")}\".";
+
+    /// <summary>The one input rule of the string and letter skills: 3-8 letters of <see cref="Alphabet"/>.</summary>
+    public static string Input(SeededRandom rng) => rng.String(Alphabet, rng.NextInt(MinLength, MaxLength + 1));
 
     static string Reverse(string s)
     {
