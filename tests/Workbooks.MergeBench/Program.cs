@@ -63,6 +63,11 @@ try
     clock.Restart();
     ReadAll(modelPaths.Prepend(basePath), reuseBuffers: true);
     readSeconds = Math.Min(readSeconds, clock.Elapsed.TotalSeconds);
+    // What writing the output costs on its own: one model's size, synced to disk as a merge's output is.
+    clock.Restart();
+    WriteOnce(basePath, outPath);
+    var writeSeconds = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"write once + sync (one model's size, the output) {writeSeconds,7:F3} s = {writeSeconds / readSeconds:F1}x the read-once floor");
     var largest = model.Tensors().Max(t => t.Shape.Aggregate(1L, (a, b) => a * b)) * SafetensorsDType.SizeOf(dtype);
     Console.WriteLine($"read-once floor {readSeconds:F3} s; largest tensor {largest / 1e6:F0} MB x {k + 1} inputs = {largest * (k + 1) / 1e6:F0} MB");
     Console.WriteLine($"{"method",-18} {"seconds",8} {"x read",7} {"MB/s",7} {"peak RSS - start",17} {"of inputs",9}");
@@ -123,6 +128,26 @@ static void Generate(BenchModel model, ScalarType dtype, string basePath, List<s
     {
         foreach (var w in writers) w.Dispose();
     }
+}
+
+static void WriteOnce(string layoutFrom, string outPath)
+{
+    using var reader = SafetensorsReader.Open(layoutFrom);
+    using var writer = SafetensorsWriter.Create(outPath, reader.Entries.Select(e => (e.Name, e.DType, e.Shape)));
+    var buffers = new Dictionary<ScalarType, Tensor>();
+    foreach (var e in reader.Entries)
+    {
+        if (!buffers.TryGetValue(e.DType, out var buffer) || buffer.NumberOfElements < e.ElementCount)
+        {
+            buffer?.Dispose();
+            buffers[e.DType] = buffer = zeros(e.ElementCount, dtype: e.DType);
+        }
+        using var part = buffer.narrow(0, 0, e.ElementCount);
+        using var view = part.view(e.Shape);
+        writer.Write(e.Name, view);
+    }
+    writer.Commit();
+    foreach (var b in buffers.Values) b.Dispose();
 }
 
 static long ReadAll(IEnumerable<string> paths, bool reuseBuffers)

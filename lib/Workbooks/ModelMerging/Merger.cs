@@ -13,7 +13,8 @@ public static class Merger
 {
     /// <summary>
     /// Merges safetensors files tensor by tensor: only the current tensor of each input is in memory, read
-    /// into buffers reused from tensor to tensor, plus the method's work tensors (two for the TIES family).
+    /// into buffers reused from tensor to tensor, plus the method's work tensors and the previous merged
+    /// tensor while it is being written.
     /// The output (same names, order, shapes and dtypes as the base) is written to a temporary file and
     /// renamed over <paramref name="outPath"/> once complete; on any error no output is left behind.
     /// Tensors the filter leaves out, and tensors that are not floating point, are copied from the base.
@@ -42,35 +43,60 @@ public static class Merger
 
             var metadata = new Dictionary<string, string>(baseReader.Metadata) { ["merge_method"] = method.Name };
             using var writer = SafetensorsWriter.Create(outPath, baseReader.Entries.Select(e => (e.Name, e.DType, e.Shape)), metadata);
+            writer.SyncEveryBytes = SyncEveryBytes;
             var copied = new List<string>();
             using var pool = new TensorPool();
             int merged = 0;
             long parameters = 0, bytesRead = 0, bytesWritten = 0;
-            using (no_grad())
+            // The output is written, and synced to disk as it goes, on a thread of its own while the next
+            // tensor is read and merged: a tensor's write overlaps the next one's work, so the final sync
+            // finds little left. The finished tensor waits in a buffer of its own (one tensor beyond the
+            // inputs and the method's scratch) because the next tensor's reads reuse the input buffers.
+            Task? writing = null;
+            Tensor? written = null;
+            try
             {
-                foreach (var e in baseReader.Entries)
+                using (no_grad())
                 {
-                    using var scope = NewDisposeScope();
-                    var b = pool.View(0, e.DType, e.Shape);
-                    baseReader.ReadInto(e.Name, b);
-                    bytesRead += e.ByteLength;
-                    bytesWritten += e.ByteLength;
-                    if (!Merges(filter, e.Name, e.DType))
+                    foreach (var e in baseReader.Entries)
                     {
-                        writer.Write(e.Name, b);
-                        copied.Add(e.Name);
-                        continue;
+                        using var scope = NewDisposeScope();
+                        var merges = Merges(filter, e.Name, e.DType);
+                        var b = pool.View(0, e.DType, e.Shape);
+                        var inputs = new List<Tensor>();
+                        if (merges) for (var i = 0; i < models.Count; i++) inputs.Add(pool.View(1 + i, e.DType, e.Shape));
+                        // Each input has its own file handle: reading them side by side uses every core's copy bandwidth.
+                        var count = merges ? 1 + models.Count : 1;
+                        try { Parallel.For(0, count, i => { if (i == 0) baseReader.ReadInto(e.Name, b); else models[i - 1].ReadInto(e.Name, inputs[i - 1]); }); }
+                        catch (AggregateException a) { ExceptionDispatchInfo.Capture(a.InnerExceptions[0]).Throw(); }
+                        bytesRead += e.ByteLength * count;
+                        bytesWritten += e.ByteLength;
+                        Tensor result;
+                        if (merges)
+                        {
+                            result = MergeTensor(method, e.Name, b, inputs, options, pool);
+                            merged++;
+                            parameters += e.ElementCount;
+                        }
+                        else
+                        {
+                            result = b;
+                            copied.Add(e.Name);
+                        }
+                        Finish(ref writing);
+                        written?.Dispose();
+                        written = pool.View(OutputSlot, e.DType, e.Shape).copy_(result).DetachFromDisposeScope();
+                        var (name, tensor) = (e.Name, written);
+                        writing = Task.Run(() => writer.Write(name, tensor));
                     }
-                    var inputs = new List<Tensor>();
-                    for (var i = 0; i < models.Count; i++) inputs.Add(pool.View(1 + i, e.DType, e.Shape));
-                    // Each model has its own file handle: reading them side by side uses every core's copy bandwidth.
-                    try { Parallel.For(0, models.Count, i => models[i].ReadInto(e.Name, inputs[i])); }
-                    catch (AggregateException a) { ExceptionDispatchInfo.Capture(a.InnerExceptions[0]).Throw(); }
-                    bytesRead += e.ByteLength * models.Count;
-                    writer.Write(e.Name, MergeTensor(method, e.Name, b, inputs, options, pool));
-                    merged++;
-                    parameters += e.ElementCount;
                 }
+                Finish(ref writing);
+            }
+            finally
+            {
+                // On an error the write in flight still holds the output buffer: let it end before the buffer goes.
+                try { writing?.Wait(); } catch (AggregateException) { }
+                written?.Dispose();
             }
             writer.Commit();
             return new MergeSummary(method.Name, merged, copied, parameters, bytesRead, bytesWritten, clock.Elapsed.TotalSeconds);
@@ -126,6 +152,20 @@ public static class Merger
         summary = new MergeSummary(method.Name, result.Count - copied.Count, copied, parameters,
             bytes * (1 + models.Count), bytes, clock.Elapsed.TotalSeconds);
         return result;
+    }
+
+    // Large enough that the syncs cost little each, small enough that the last one has little to wait for.
+    const long SyncEveryBytes = 32L << 20;
+
+    // The output buffer's slot in the pool; 0 is the base, 1..k the models, -1 a cast result.
+    const int OutputSlot = -2;
+
+    static void Finish(ref Task? writing)
+    {
+        if (writing is null) return;
+        try { writing.Wait(); }
+        catch (AggregateException a) { ExceptionDispatchInfo.Capture(a.InnerExceptions[0]).Throw(); }
+        writing = null;
     }
 
     static bool Merges(ParameterFilter filter, string name, ScalarType dtype) => SafetensorsDType.IsFloating(dtype) && filter.Selects(name);
