@@ -8,13 +8,13 @@ namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// A contiguous CPU tensor seen as a flat run of T, handed out as spans of at most
-/// <see cref="Chunks.Size"/> elements. Tensor.bytes spans the whole tensor up to 2 GiB; a larger
-/// tensor gives each span from a view of just that range.
+/// <see cref="Chunks.Size"/> elements. The address of the first element is taken once: the storage is
+/// native memory that the GC never moves, and asking TorchSharp for a span costs several native calls,
+/// which the kernels would pay for every block. The tensor must outlive the FlatTensor.
 /// </summary>
-readonly struct FlatTensor<T> where T : unmanaged
+readonly unsafe struct FlatTensor<T> where T : unmanaged
 {
-    readonly Tensor flat;
-    readonly bool whole;
+    readonly T* data;
 
     public long Length { get; }
 
@@ -22,19 +22,18 @@ readonly struct FlatTensor<T> where T : unmanaged
     {
         if (t.device_type != DeviceType.CPU || !t.is_contiguous())
             throw new ArgumentException("Merge kernels work on contiguous CPU tensors.");
-        flat = t;
         Length = t.NumberOfElements;
-        whole = Length * Marshal.SizeOf<T>() <= int.MaxValue;
+        if (Length == 0) return;
+        // A one-element view: Tensor.bytes cannot span tensors above 2 GiB.
+        using var all = t.view(-1);
+        using var first = all.narrow(0, 0, 1);
+        fixed (byte* p = first.bytes) data = (T*)p;
     }
 
     public Span<T> Slice(long start, int length)
     {
-        if (length == 0) return [];
-        if (whole) return MemoryMarshal.Cast<byte, T>(flat.bytes).Slice((int)start, length);
-        using var all = flat.view(-1);
-        using var part = all.narrow(0, start, length);
-        // The span points into the tensor's own storage, which outlives the view.
-        return MemoryMarshal.Cast<byte, T>(part.bytes);
+        if ((ulong)start + (ulong)length > (ulong)Length) throw new ArgumentOutOfRangeException(nameof(start));
+        return length == 0 ? [] : new Span<T>(data + start, length);
     }
 }
 

@@ -1,11 +1,16 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// The sparsification passes over one delta, in place. Top-k and breadcrumbs rank entries by
-/// (|delta|, index) and keep a window of ranks; the window's boundary keys come from a radix select
-/// on |delta|'s IEEE bits (16 bits a pass, histograms only, no sort and no copy of the tensor).
+/// (|delta|, index) and keep a window of ranks. A histogram of |delta|'s top 16 IEEE bits, taken as the
+/// delta is formed, places the window's two boundaries in bins; one more pass zeroes what lies outside
+/// them, keeps what lies between and gathers the few entries of the boundary bins, ranked among
+/// themselves. Where that does not fit (doubles, a boundary among zeros, large boundary bins) a radix
+/// select finds the boundary keys, 16 bits a pass. Nothing sorts the tensor or copies it.
 /// </summary>
 static class SparsifyKernels
 {
@@ -86,6 +91,7 @@ static class SparsifyKernels
             return 0;
         }
         if (lo == 0 && hi == n) return l1Norm ? L1(d) : 0;
+        if (Elem.IsFloat<T>() && KeepByBoundaryBins(d, top, lo, hi, l1Norm) is { } fast) return fast;
         var low = Select(d, top, lo);
         var high = Select(d, top, hi - 1);
         ulong lk = low.Key, hk = high.Key;
@@ -149,6 +155,107 @@ static class SparsifyKernels
         return Chunks.Sum(l1);
     }
 
+    /// <summary>
+    /// The window kept in one pass over a float tensor: entries whose top key digit lies strictly between
+    /// the digits of the two boundary ranks are kept and those outside are zeroed, from the top digit's
+    /// histogram alone; the few entries that share a boundary's digit are gathered on the way and ranked
+    /// among themselves by (low digit, index). Null, to take the exact passes instead, when a boundary
+    /// falls in the bin of zeros and near-zeros (mostly unchanged entries) or the boundary bins are large.
+    /// </summary>
+    static double? KeepByBoundaryBins<T>(FlatTensor<T> d, long[] top, long lo, long hi, bool l1Norm)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var n = d.Length;
+        // Bins below lowBin are all below rank lo; bins above highBin all at or above rank hi.
+        // No boundary below (lo = 0) is bin -1, none above (hi = n) bin Bins: no entry has either.
+        var (loBin, lowBelow, lowCount) = lo > 0 ? BinOf(top, lo) : (-1, 0L, 0L);
+        var (hiBin, highBelow, highCount) = hi < n ? BinOf(top, hi - 1) : (Bins, 0L, 0L);
+        var candidates = lowCount + (hiBin != loBin ? highCount : 0);
+        if (loBin == 0 || hiBin == 0 || candidates > n / 8) return null;
+        const int shift = 32 - Digit;
+        var chunks = Chunks.Count(n);
+        var gathered = new int[chunks][];
+        var l1 = new double[chunks];
+        Chunks.For(n, (c, s, len) =>
+        {
+            var span = d.Slice(s, len);
+            var found = new List<int>();
+            double sum = 0;
+            var j = 0;
+            if (!l1Norm && Vector256.IsHardwareAccelerated)
+            {
+                // Eight entries at a time: zero those outside the boundary bins, keep those inside; the rare
+                // vector holding a boundary bin's entry goes through the scalar loop below for its candidates.
+                var words = MemoryMarshal.Cast<T, uint>(span);
+                var magnitude = Vector256.Create(0x7FFF_FFFFu);
+                Vector256<uint> low = Vector256.Create((uint)(loBin + 1)), high = Vector256.Create((uint)hiBin);
+                for (; j + 8 <= words.Length; j += 8)
+                {
+                    var v = Vector256.Create<uint>(words[j..]);
+                    var bin = (v & magnitude) >>> shift;
+                    // Unsigned: bin - (loBin + 1) < hiBin - (loBin + 1) exactly when loBin < bin < hiBin.
+                    var inside = Vector256.LessThan(bin - low, high - low);
+                    var boundary = Vector256.Equals(bin, low - Vector256<uint>.One) | Vector256.Equals(bin, high);
+                    if (boundary == Vector256<uint>.Zero) { (v & inside).CopyTo(words[j..]); continue; }
+                    for (var e = j; e < j + 8; e++)
+                    {
+                        var b = (int)((words[e] & 0x7FFF_FFFFu) >> shift);
+                        if (b < loBin || b > hiBin) words[e] = 0;
+                        else if (b == loBin || b == hiBin) found.Add(e);
+                    }
+                }
+            }
+            for (; j < span.Length; j++)
+            {
+                var bin = (int)(Elem.AbsKey(span[j]) >> shift);
+                if (bin < loBin || bin > hiBin) { span[j] = T.Zero; continue; }
+                if (bin == loBin || bin == hiBin) found.Add(j);
+                if (l1Norm) sum += double.CreateTruncating(T.Abs(span[j]));
+            }
+            gathered[c] = found.ToArray();
+            l1[c] = sum;
+        });
+        // Rank each boundary bin's entries by (low digit, index): packed as (low digit, index) words in
+        // index order, a stable sort on the upper half orders them so.
+        double dropped = 0;
+        foreach (var (bin, below) in new[] { (loBin, lowBelow), (hiBin, highBelow) }.Distinct())
+        {
+            if (bin < 0 || bin >= Bins) continue;
+            var words = new ulong[bin == loBin && bin == hiBin ? candidates : bin == loBin ? lowCount : highCount];
+            var w = 0;
+            for (var c = 0; c < chunks; c++)
+            {
+                var (s, len) = Chunks.Range(n, c);
+                var span = d.Slice(s, len);
+                foreach (var j in gathered[c])
+                {
+                    var key = Elem.AbsKey(span[j]);
+                    if ((int)(key >> shift) == bin) words[w++] = ((key & (Bins - 1)) << 48) | (ulong)(s + j);
+                }
+            }
+            if (w != words.Length) throw new InvalidOperationException("A boundary bin's count does not match its histogram.");
+            var sorted = SortByUpperHalf(words, new ulong[words.Length]);
+            for (var r = 0; r < sorted.Length; r++)
+            {
+                var rank = below + r;
+                if (rank >= lo && rank < hi) continue;
+                var at = (long)(sorted[r] & ((1ul << 48) - 1));
+                var (s, len) = Chunks.Range(n, (int)(at / Chunks.Size));
+                var span = d.Slice(s, len);
+                var j = (int)(at - s);
+                if (l1Norm) dropped += double.CreateTruncating(T.Abs(span[j]));
+                span[j] = T.Zero;
+            }
+        }
+        return l1Norm ? Chunks.Sum(l1) - dropped : 0;
+    }
+
+    static (int Bin, long Below, long Count) BinOf(long[] top, long rank)
+    {
+        var (bin, below, count) = Pick(top, rank);
+        return ((int)bin, below, count);
+    }
+
     static long[] Prefix(long[] counts)
     {
         var before = new long[counts.Length];
@@ -195,10 +302,16 @@ static class SparsifyKernels
 
     /// <summary>
     /// DELLA's MAGPRUNE (mergekit's della_magprune), in place on d = m - b: within each row (mergekit
-    /// ranks along dim 1; a 1-D tensor is one row) the entry of ascending magnitude rank r (1..m) is kept
-    /// with probability p = density - epsilon + 2 epsilon (r - 1) / (m - 1), and, when
-    /// <paramref name="inverse"/>, divided by its p. A one-entry row gets p = density. Equal magnitudes
-    /// rank by index. Returns the L1 norms of the delta before and after.
+    /// ranks along dim 1; a 1-D tensor is one row) the entry of ascending magnitude rank r (0..m-1) is kept
+    /// with probability p = density - epsilon + 2 epsilon r / (m - 1), and, when <paramref name="inverse"/>,
+    /// divided by its p. A one-entry row gets p = density. Equal magnitudes rank by index. Returns the L1
+    /// norms of the delta before and after.
+    /// <para>
+    /// No row is sorted. Each entry's draw comes first: at or above density + epsilon's threshold it is
+    /// dropped whatever its rank, which settles most entries. The others are ranked by bucketing the row
+    /// on the top bits of |d| (sign-free IEEE bits: exponent and three mantissa bits), which gives every
+    /// bucket its first rank, then counting the few entries of its own bucket that come before it.
+    /// </para>
     /// </summary>
     public static (double Before, double After) DellaMagprune<T>(FlatTensor<T> m, FlatTensor<T> b, long[] shape,
         double density, double epsilon, bool inverse, ulong key)
@@ -213,37 +326,63 @@ static class SparsifyKernels
         var before = new double[rows];
         var after = new double[rows];
         var slab = (int)(len * inner);
-        var isFloat = Elem.IsFloat<T>();
-        Parallel.For(0L, rows, () => (Keys: new ulong[len], Items: new int[len]), (row, _, scratch) =>
+        // Buckets of 1/32 of a binade: sign-free IEEE bits less the mantissa's lowest (23 - 5 or 52 - 5).
+        var shift = Elem.IsFloat<T>() ? 18 : 47;
+        // Draws at or above the threshold of the largest p (the last rank's, as computed below) drop whatever the rank.
+        var never = Math.Max(CounterRng.Threshold(density - epsilon + 1.0 * 2 * epsilon), CounterRng.Threshold(density));
+        Parallel.For(0L, rows, () => new DellaScratch((int)len), (row, _, scratch) =>
         {
             var o = row / inner;
             var i0 = (int)(row % inner);
+            var stride = (int)inner;
             var ms = m.Slice(o * slab, slab);
             var bs = b.Slice(o * slab, slab);
-            var keys = scratch.Keys.AsSpan();
-            var items = scratch.Items.AsSpan();
+            var n = (int)len;
+            var keys = scratch.Keys;
             double x = 0;
-            for (var j = 0; j < len; j++)
+            ulong min = ulong.MaxValue, max = 0;
+            for (var j = 0; j < n; j++)
             {
-                var at = i0 + j * (int)inner;
+                var at = i0 + j * stride;
                 var v = ms[at] - bs[at];
                 ms[at] = v;
                 x += double.CreateTruncating(T.Abs(v));
-                // A float's key fits 32 bits, so (key, index) packs into one sortable word.
-                if (isFloat) keys[j] = (Elem.AbsKey(v) << 32) | (uint)j;
-                else { keys[j] = Elem.AbsKey(v); items[j] = j; }
+                var k = Elem.AbsKey(v);
+                keys[j] = k;
+                if (k < min) min = k;
+                if (k > max) max = k;
             }
-            if (isFloat) keys.Sort();
-            else SortByKeyThenIndex(keys, items);
+            // Buckets over the row's top 16 binades (the rare smaller magnitudes share the lowest): first[q] is
+            // the first rank in bucket q, and order lists each bucket's entries in index order.
+            var topBucket = max >> shift;
+            var lowBucket = Math.Max(min >> shift, topBucket >= SpanBuckets ? topBucket - SpanBuckets + 1 : 0);
+            var buckets = (int)(topBucket - lowBucket) + 1;
+            var first = scratch.Counts(buckets + 1);
+            var order = scratch.Order;
+            for (var j = 0; j < n; j++) first[Bucket(keys[j], shift, lowBucket) + 1]++;
+            for (var q = 1; q <= buckets; q++) first[q] += first[q - 1];
+            var cursor = scratch.Cursor(first, buckets);
+            for (var j = 0; j < n; j++) order[cursor[Bucket(keys[j], shift, lowBucket)]++] = j;
             double y = 0;
             var rowStart = o * slab;
-            for (var r = 0; r < len; r++)
+            for (var j = 0; j < n; j++)
             {
-                var j = isFloat ? (int)(uint)keys[r] : items[r];
-                var rankNorm = len == 1 ? 0.5 : (double)r / (len - 1);
+                var at = i0 + j * stride;
+                var draw = CounterRng.Draw(key, rowStart + at);
+                if (draw >= never) { ms[at] = T.Zero; continue; }
+                var kj = keys[j];
+                var q = Bucket(kj, shift, lowBucket);
+                long rank = first[q];
+                // Branch-free: which neighbours come first is a coin toss to the branch predictor.
+                for (var e = first[q]; e < first[q + 1]; e++)
+                {
+                    var i = order[e];
+                    var ki = keys[i];
+                    rank += (ki < kj ? 1 : 0) | ((ki == kj ? 1 : 0) & (i < j ? 1 : 0));
+                }
+                var rankNorm = n == 1 ? 0.5 : (double)rank / (n - 1);
                 var p = density - epsilon + rankNorm * 2 * epsilon;
-                var at = i0 + j * (int)inner;
-                if (CounterRng.Draw(key, rowStart + at) < CounterRng.Threshold(p))
+                if (draw < CounterRng.Threshold(p))
                 {
                     var v = inverse ? T.CreateTruncating(double.CreateTruncating(ms[at]) / p) : ms[at];
                     ms[at] = v;
@@ -258,16 +397,70 @@ static class SparsifyKernels
         return (Chunks.Sum(before), Chunks.Sum(after));
     }
 
-    static void SortByKeyThenIndex(Span<ulong> keys, Span<int> items)
+    const ulong SpanBuckets = 16 * 32;
+
+    static int Bucket(ulong key, int shift, ulong low)
     {
-        keys.Sort(items);
-        for (var i = 0; i < keys.Length;)
+        var q = (long)(key >> shift) - (long)low;
+        return q < 0 ? 0 : (int)q;
+    }
+
+    /// <summary>One worker's buffers for <see cref="DellaMagprune"/>, grown as rows need.</summary>
+    sealed class DellaScratch(int len)
+    {
+        public readonly ulong[] Keys = new ulong[len];
+        public readonly int[] Order = new int[len];
+        int[] counts = new int[64], cursor = new int[64];
+
+        /// <summary>Zeroed counts for this many buckets (plus one).</summary>
+        public Span<int> Counts(int size)
         {
-            var e = i + 1;
-            while (e < keys.Length && keys[e] == keys[i]) e++;
-            if (e - i > 1) items[i..e].Sort();
-            i = e;
+            if (counts.Length < size) counts = new int[Math.Max(size, 2 * counts.Length)];
+            var span = counts.AsSpan(0, size);
+            span.Clear();
+            return span;
         }
+
+        /// <summary>A copy of the buckets' first ranks, advanced as entries are placed.</summary>
+        public Span<int> Cursor(Span<int> first, int buckets)
+        {
+            if (cursor.Length < buckets) cursor = new int[Math.Max(buckets, 2 * cursor.Length)];
+            var span = cursor.AsSpan(0, buckets);
+            first[..buckets].CopyTo(span);
+            return span;
+        }
+    }
+
+    /// <summary>
+    /// Sorts words by their upper 32 bits, stably, by a least-significant-digit radix sort (8-bit digits,
+    /// a digit every word shares skipped): rows of a few thousand words sort several times faster than by
+    /// comparison. Words that enter in index order (the index in the lower half) leave ordered by
+    /// (key, index). Returns whichever of the two buffers holds the result.
+    /// </summary>
+    static Span<ulong> SortByUpperHalf(Span<ulong> keys, Span<ulong> spare)
+    {
+        if (keys.Length <= 1) return keys;
+        Span<int> counts = stackalloc int[4 * 256];
+        counts.Clear();
+        foreach (var w in keys)
+        {
+            counts[(int)(w >> 32) & 0xFF]++;
+            counts[256 + ((int)(w >> 40) & 0xFF)]++;
+            counts[512 + ((int)(w >> 48) & 0xFF)]++;
+            counts[768 + (int)(w >> 56)]++;
+        }
+        Span<ulong> src = keys, dst = spare[..keys.Length];
+        for (var d = 0; d < 4; d++)
+        {
+            var c = counts.Slice(d * 256, 256);
+            var shift = 32 + 8 * d;
+            if (c[(int)(src[0] >> shift) & 0xFF] == src.Length) continue; // every word has this digit
+            var sum = 0;
+            for (var i = 0; i < 256; i++) { var x = c[i]; c[i] = sum; sum += x; }
+            foreach (var w in src) dst[c[(int)(w >> shift) & 0xFF]++] = w;
+            var t = src; src = dst; dst = t;
+        }
+        return src;
     }
 
     /// <summary>Scales a span in place.</summary>

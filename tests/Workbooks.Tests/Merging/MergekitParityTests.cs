@@ -170,14 +170,18 @@ public class MergekitParityTests
     }
 
     [Theory]
-    [InlineData("della", true, true)]
-    [InlineData("della_linear", false, false)]
-    public void Della_matches_an_independent_reference_for_a_fixed_seed(string method, bool elect, bool normalize)
+    [InlineData("della", true, true, false)]
+    [InlineData("della_linear", false, false, false)]
+    [InlineData("della", true, true, true)]
+    [InlineData("della_linear", false, false, true)]
+    public void Della_matches_an_independent_reference_for_a_fixed_seed(string method, bool elect, bool normalize, bool ties)
     {
-        const int rows = 6, cols = 10;
+        // With ties: a zero base and deltas from nine values, so most magnitudes repeat within a row and rank by index.
+        int rows = ties ? 20 : 6, cols = ties ? 40 : 10;
         var rng = new Random(11);
-        float[] Noise(double scale) => Enumerable.Range(0, rows * cols).Select(_ => (float)((rng.NextDouble() - 0.5) * scale)).ToArray();
-        var @base = Noise(2);
+        float[] Noise(double scale) => Enumerable.Range(0, rows * cols)
+            .Select(_ => ties ? (float)(rng.Next(-4, 5) * 0.25 * scale) : (float)((rng.NextDouble() - 0.5) * scale)).ToArray();
+        var @base = ties ? new float[rows * cols] : Noise(2);
         var models = new[] { Noise(1), Noise(1), Noise(1) }.Select(d => @base.Zip(d, (x, y) => x + y).ToArray()).ToArray();
         var merged = Merger.Merge(Dict(("w", tensor(@base).reshape(rows, cols))),
             models.Select(m => (IReadOnlyDictionary<string, Tensor>)Dict(("w", tensor(m).reshape(rows, cols)))).ToList(),
@@ -323,6 +327,33 @@ public class MergekitParityTests
         {
             var expected = Reference(@base[name], models.Select(m => m[name]).ToList(), density, elect, normalize, weights, 0.8);
             AssertClose(Values(expected), merged[name], tolerance: 2e-6);
+        }
+    }
+
+    [Theory]
+    [InlineData(0.0)]  // every entry changed: the window is found in one pass from its boundary bins
+    [InlineData(0.95)] // most entries unchanged: a boundary falls among the zeros, and the exact passes take over
+    public void The_rank_window_keeps_exactly_the_ranks_of_magnitude_then_index(double unchanged)
+    {
+        // 3 chunks of entries, many of them tied: magnitudes from a few hundred values, signs and zeros mixed in.
+        var random = new Random(11);
+        var n = 150_000;
+        var levels = Enumerable.Range(0, 300).Select(_ => (float)(random.NextDouble() * 0.01)).ToArray();
+        var values = Enumerable.Range(0, n).Select(_ =>
+            random.NextDouble() < unchanged ? 0f : levels[random.Next(levels.Length)] * (random.Next(2) == 0 ? 1 : -1)).ToArray();
+        var order = Enumerable.Range(0, n).OrderBy(j => Math.Abs(values[j])).ThenBy(j => j).ToArray();
+        foreach (var (lo, hi) in new[] { (n - 15_000L, (long)n), (0L, n - 1_500L), (n - 16_500L, n - 1_500L), (70_000L, 70_001L) })
+        {
+            var keep = new bool[n];
+            for (var r = lo; r < hi; r++) keep[order[r]] = true;
+            using var m = tensor(values);
+            using var b = zeros(n);
+            var d = new FlatTensor<float>(m);
+            var (top, _) = SparsifyKernels.SubtractAndHistogram(d, new FlatTensor<float>(b), l1Norm: true);
+            var l1 = SparsifyKernels.KeepRankWindow(d, top, lo, hi, l1Norm: true);
+            var kept = m.data<float>().ToArray();
+            for (var j = 0; j < n; j++) Assert.Equal(keep[j] ? values[j] : 0f, kept[j]);
+            Assert.Equal(Enumerable.Range(0, n).Where(j => keep[j]).Sum(j => (double)Math.Abs(values[j])), l1, 1e-9);
         }
     }
 
