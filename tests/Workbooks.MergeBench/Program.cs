@@ -63,7 +63,7 @@ try
     clock.Restart();
     ReadAll(modelPaths.Prepend(basePath), reuseBuffers: true);
     readSeconds = Math.Min(readSeconds, clock.Elapsed.TotalSeconds);
-    // What writing the output costs on its own: one model's size, synced to disk as a merge's output is.
+    // What writing the output costs on its own: one model's size, written on this thread and synced to disk at the end.
     clock.Restart();
     WriteOnce(basePath, outPath);
     var writeSeconds = clock.Elapsed.TotalSeconds;

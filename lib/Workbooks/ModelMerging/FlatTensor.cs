@@ -7,13 +7,14 @@ using static TorchSharp.torch;
 namespace Workbooks.ModelMerging;
 
 /// <summary>
-/// A contiguous CPU tensor seen as a flat run of T, handed out as spans of at most
-/// <see cref="Chunks.Size"/> elements. The address of the first element is taken once: the storage is
-/// native memory that the GC never moves, and asking TorchSharp for a span costs several native calls,
-/// which the kernels would pay for every block. The tensor must outlive the FlatTensor.
+/// A contiguous CPU tensor of T (float32 or float64) seen as a flat run, handed out as spans. The
+/// address of the first element is taken once: the storage is native memory that the GC never moves,
+/// and asking TorchSharp for a span costs several native calls, which the kernels would pay for every
+/// block. The tensor is held too, so that its finalizer cannot free the storage while a kernel runs.
 /// </summary>
 readonly unsafe struct FlatTensor<T> where T : unmanaged
 {
+    readonly Tensor tensor;
     readonly T* data;
 
     public long Length { get; }
@@ -22,6 +23,10 @@ readonly unsafe struct FlatTensor<T> where T : unmanaged
     {
         if (t.device_type != DeviceType.CPU || !t.is_contiguous())
             throw new ArgumentException("Merge kernels work on contiguous CPU tensors.");
+        var expected = typeof(T) == typeof(float) ? ScalarType.Float32 : typeof(T) == typeof(double) ? ScalarType.Float64
+            : throw new NotSupportedException($"Merge kernels work on float or double, not {typeof(T).Name}.");
+        if (t.dtype != expected) throw new ArgumentException($"A merge kernel for {expected} was given a {t.dtype} tensor.");
+        tensor = t;
         Length = t.NumberOfElements;
         if (Length == 0) return;
         // A one-element view: Tensor.bytes cannot span tensors above 2 GiB.
@@ -32,7 +37,8 @@ readonly unsafe struct FlatTensor<T> where T : unmanaged
 
     public Span<T> Slice(long start, int length)
     {
-        if ((ulong)start + (ulong)length > (ulong)Length) throw new ArgumentOutOfRangeException(nameof(start));
+        if (start < 0 || length < 0 || start > Length - length) throw new ArgumentOutOfRangeException(nameof(start));
+        GC.KeepAlive(tensor);
         return length == 0 ? [] : new Span<T>(data + start, length);
     }
 }

@@ -16,7 +16,8 @@ namespace Workbooks.ModelMerging;
 /// bucketing, for the entries whose draw can keep them; the random drops draw from a counter-based
 /// generator inside the final pass; that pass forms, drops, weights, elects and sums all models' deltas
 /// block by block, on every core.
-/// Beyond the inputs (which are scratch) nothing tensor-sized is allocated.
+/// Beyond the inputs (which are scratch) nothing tensor-sized is allocated: top-k gathers at most one
+/// entry in eight of a tensor (and no more than 4M), its boundary bins' entries.
 /// </para>
 /// </summary>
 public sealed class GeneralizedTaskArithmetic(TaskArithmeticPreset preset) : IMergeMethod
@@ -79,6 +80,7 @@ public sealed class GeneralizedTaskArithmetic(TaskArithmeticPreset preset) : IMe
         if (b.dtype == ScalarType.Float64) Merge<double>(name, b, work, options, seed);
         else if (b.dtype == ScalarType.Float32) Merge<float>(name, b, work, options, seed);
         else throw new ArgumentException($"Merge kernels take float32 or float64 tensors, got {b.dtype} for '{name}'.");
+        GC.KeepAlive(b);
         return device.type == DeviceType.CPU ? work[0] : work[0].to(device);
     }
 

@@ -33,7 +33,8 @@ public sealed class LinearMerge : IMergeMethod
         var work = models.Select(m => m.device_type == DeviceType.CPU && m.is_contiguous() ? m : m.cpu().contiguous()).ToList();
         // One pass over all models, into the first model's scratch tensor (see IMergeMethod).
         if (work[0].dtype == ScalarType.Float64) Sum<double>(work, weights, divisor);
-        else Sum<float>(work, weights, divisor);
+        else if (work[0].dtype == ScalarType.Float32) Sum<float>(work, weights, divisor);
+        else throw new ArgumentException($"Merge kernels take float32 or float64 tensors, got {work[0].dtype} for '{name}'.");
         return device.type == DeviceType.CPU ? work[0] : work[0].to(device);
     }
 

@@ -39,8 +39,9 @@ public sealed class SlerpMerge : IMergeMethod
         var v1 = models[0].device_type == DeviceType.CPU && models[0].is_contiguous() ? models[0] : models[0].cpu().contiguous();
         if (v0.dtype == ScalarType.Float64)
             InterpolationKernels.Slerp(new FlatTensor<double>(v0), new FlatTensor<double>(v1), t, new FlatTensor<double>(v1));
-        else
+        else if (v0.dtype == ScalarType.Float32)
             InterpolationKernels.Slerp(new FlatTensor<float>(v0), new FlatTensor<float>(v1), t, new FlatTensor<float>(v1));
+        else throw new ArgumentException($"Merge kernels take float32 or float64 tensors, got {v0.dtype} for '{name}'.");
         return device.type == DeviceType.CPU ? v1 : v1.to(device);
     }
 }

@@ -171,7 +171,7 @@ static class SparsifyKernels
         var (loBin, lowBelow, lowCount) = lo > 0 ? BinOf(top, lo) : (-1, 0L, 0L);
         var (hiBin, highBelow, highCount) = hi < n ? BinOf(top, hi - 1) : (Bins, 0L, 0L);
         var candidates = lowCount + (hiBin != loBin ? highCount : 0);
-        if (loBin == 0 || hiBin == 0 || candidates > n / 8) return null;
+        if (loBin == 0 || hiBin == 0 || candidates > Math.Min(n / 8, MaxGathered)) return null;
         const int shift = 32 - Digit;
         var chunks = Chunks.Count(n);
         var gathered = new int[chunks][];
@@ -189,12 +189,13 @@ static class SparsifyKernels
                 var words = MemoryMarshal.Cast<T, uint>(span);
                 var magnitude = Vector256.Create(0x7FFF_FFFFu);
                 Vector256<uint> low = Vector256.Create((uint)(loBin + 1)), high = Vector256.Create((uint)hiBin);
+                var width = Vector256.Create((uint)Math.Max(hiBin - loBin - 1, 0));
                 for (; j + 8 <= words.Length; j += 8)
                 {
                     var v = Vector256.Create<uint>(words[j..]);
                     var bin = (v & magnitude) >>> shift;
-                    // Unsigned: bin - (loBin + 1) < hiBin - (loBin + 1) exactly when loBin < bin < hiBin.
-                    var inside = Vector256.LessThan(bin - low, high - low);
+                    // Unsigned: bin - (loBin + 1) < hiBin - loBin - 1 exactly when loBin < bin < hiBin (none when the bins are one).
+                    var inside = Vector256.LessThan(bin - low, width);
                     var boundary = Vector256.Equals(bin, low - Vector256<uint>.One) | Vector256.Equals(bin, high);
                     if (boundary == Vector256<uint>.Zero) { (v & inside).CopyTo(words[j..]); continue; }
                     for (var e = j; e < j + 8; e++)
@@ -215,8 +216,8 @@ static class SparsifyKernels
             gathered[c] = found.ToArray();
             l1[c] = sum;
         });
-        // Rank each boundary bin's entries by (low digit, index): packed as (low digit, index) words in
-        // index order, a stable sort on the upper half orders them so.
+        // Rank each boundary bin's entries by (low digit, index): packed as (low digit << 48 | index) words
+        // (indices stay below 2^48) in index order, a stable sort on the upper half orders them so.
         double dropped = 0;
         foreach (var (bin, below) in new[] { (loBin, lowBelow), (hiBin, highBelow) }.Distinct())
         {
@@ -249,6 +250,9 @@ static class SparsifyKernels
         }
         return l1Norm ? Chunks.Sum(l1) - dropped : 0;
     }
+
+    // What the one-pass window may gather (an int and two words each): beyond it, the exact passes.
+    const long MaxGathered = 1 << 22;
 
     static (int Bin, long Below, long Count) BinOf(long[] top, long rank)
     {
@@ -309,8 +313,9 @@ static class SparsifyKernels
     /// <para>
     /// No row is sorted. Each entry's draw comes first: at or above density + epsilon's threshold it is
     /// dropped whatever its rank, which settles most entries. The others are ranked by bucketing the row
-    /// on the top bits of |d| (sign-free IEEE bits: exponent and three mantissa bits), which gives every
-    /// bucket its first rank, then counting the few entries of its own bucket that come before it.
+    /// on the top bits of |d| (sign-free IEEE bits: exponent and five mantissa bits), which gives every
+    /// bucket its first rank, then counting the few entries of its own bucket that come before it; a
+    /// large bucket (repeated or unchanged values) is sorted once instead, so no row costs more than a sort.
     /// </para>
     /// </summary>
     public static (double Before, double After) DellaMagprune<T>(FlatTensor<T> m, FlatTensor<T> b, long[] shape,
@@ -338,6 +343,7 @@ static class SparsifyKernels
             var ms = m.Slice(o * slab, slab);
             var bs = b.Slice(o * slab, slab);
             var n = (int)len;
+            if (n == 0) return scratch;
             var keys = scratch.Keys;
             double x = 0;
             ulong min = ulong.MaxValue, max = 0;
@@ -363,6 +369,16 @@ static class SparsifyKernels
             for (var q = 1; q <= buckets; q++) first[q] += first[q - 1];
             var cursor = scratch.Cursor(first, buckets);
             for (var j = 0; j < n; j++) order[cursor[Bucket(keys[j], shift, lowBucket)]++] = j;
+            // A large bucket is sorted by (key, index) once, and its entries read their rank from it.
+            var rankOf = scratch.RankOf;
+            for (var q = 0; q < buckets; q++)
+            {
+                if (first[q + 1] - first[q] <= LargeBucket) continue;
+                var members = order.AsSpan(first[q], first[q + 1] - first[q]);
+                var k = keys;
+                members.Sort((i, j) => k[i] != k[j] ? k[i].CompareTo(k[j]) : i.CompareTo(j));
+                for (var e = 0; e < members.Length; e++) rankOf[members[e]] = first[q] + e;
+            }
             double y = 0;
             var rowStart = o * slab;
             for (var j = 0; j < n; j++)
@@ -373,12 +389,16 @@ static class SparsifyKernels
                 var kj = keys[j];
                 var q = Bucket(kj, shift, lowBucket);
                 long rank = first[q];
-                // Branch-free: which neighbours come first is a coin toss to the branch predictor.
-                for (var e = first[q]; e < first[q + 1]; e++)
+                if (first[q + 1] - first[q] > LargeBucket) rank = rankOf[j];
+                else
                 {
-                    var i = order[e];
-                    var ki = keys[i];
-                    rank += (ki < kj ? 1 : 0) | ((ki == kj ? 1 : 0) & (i < j ? 1 : 0));
+                    // Branch-free: which neighbours come first is a coin toss to the branch predictor.
+                    for (var e = first[q]; e < first[q + 1]; e++)
+                    {
+                        var i = order[e];
+                        var ki = keys[i];
+                        rank += (ki < kj ? 1 : 0) | ((ki == kj ? 1 : 0) & (i < j ? 1 : 0));
+                    }
                 }
                 var rankNorm = n == 1 ? 0.5 : (double)rank / (n - 1);
                 var p = density - epsilon + rankNorm * 2 * epsilon;
@@ -398,6 +418,7 @@ static class SparsifyKernels
     }
 
     const ulong SpanBuckets = 16 * 32;
+    const int LargeBucket = 32;
 
     static int Bucket(ulong key, int shift, ulong low)
     {
@@ -410,6 +431,7 @@ static class SparsifyKernels
     {
         public readonly ulong[] Keys = new ulong[len];
         public readonly int[] Order = new int[len];
+        public readonly int[] RankOf = new int[len];
         int[] counts = new int[64], cursor = new int[64];
 
         /// <summary>Zeroed counts for this many buckets (plus one).</summary>
@@ -434,8 +456,8 @@ static class SparsifyKernels
     /// <summary>
     /// Sorts words by their upper 32 bits, stably, by a least-significant-digit radix sort (8-bit digits,
     /// a digit every word shares skipped): rows of a few thousand words sort several times faster than by
-    /// comparison. Words that enter in index order (the index in the lower half) leave ordered by
-    /// (key, index). Returns whichever of the two buffers holds the result.
+    /// comparison. Words that enter in index order leave ordered by (upper half, then entry order), so by
+    /// (key, index) when the key sits above the index. Returns whichever of the two buffers holds the result.
     /// </summary>
     static Span<ulong> SortByUpperHalf(Span<ulong> keys, Span<ulong> spare)
     {
