@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Workbooks.ModelMerging;
@@ -16,6 +17,12 @@ readonly record struct CombineInput<T>(FlatTensor<T> Data, bool Raw, T Scale, T 
 /// of entries each model's delta is formed (on the fly from the model, or read after an in-place
 /// sparsification), randomly dropped if DARE, scaled; then the signs are elected and the agreeing
 /// deltas summed and normalised, scaled by lambda and added to the base.
+/// <para>
+/// The merge kernels here and in the other kernel classes are compiled fully optimised on their first
+/// call (AggressiveOptimization): a merge calls each only a few hundred times, and under tiered
+/// compilation those first calls run code without Vector&lt;T&gt; acceleration. Measured on one core,
+/// task arithmetic over three 16.8M-entry deltas took 250 ms that way and 29 ms fully optimised.
+/// </para>
 /// </summary>
 static class CombineKernel
 {
@@ -29,7 +36,7 @@ static class CombineKernel
     {
         var k = inputs.Length;
         var n = @base.Length;
-        Chunks.For(n, () => new T[(k + 1) * Block], (start, length, scratch) =>
+        Chunks.For(n, () => new T[(k + 1) * Block], [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, length, scratch) =>
         {
             for (var off = 0; off < length; off += Block)
             {
@@ -56,6 +63,7 @@ static class CombineKernel
     }
 
     // t[j] = kept ? t[j] * c : 0, the draw for global entry s + j from the stream (s is even: blocks are).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Drop<T>(Span<T> t, ulong key, long s, ulong threshold, T c) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var j = 0;
@@ -69,6 +77,7 @@ static class CombineKernel
     }
 
     // o = b + f * sum_i t_i.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Sum<T>(T[] scratch, int k, ReadOnlySpan<T> b, Span<T> o, T f) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var len = b.Length;
@@ -93,6 +102,7 @@ static class CombineKernel
 
     // TIES: majority = sign of the sum (or of the sign count), ties to +; sum the agreeing deltas
     // (a zero never agrees) and, when normalising, divide by the agreeing weights' sum (1 if none).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Elect<T>(T[] scratch, CombineInput<T>[] inputs, int k, ReadOnlySpan<T> b, Span<T> o,
         SignConsensus consensus, bool normalize, T lambda) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -151,6 +161,7 @@ static class CombineKernel
     }
 
     // o = b + f * ratio(row) * sum_i t_i: model stock's ratio per row (filter_wise).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void SumRows<T>(T[] scratch, int k, ReadOnlySpan<T> b, Span<T> o, long s, double[] rowLambda, long rowLength, double f)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -43,6 +43,7 @@ static class InterpolationKernels
 
     static int Pair(int i, int j, int k) => i * k - i * (i - 1) / 2 + (j - i);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static double[] Products<T>(FlatTensor<T> @base, FlatTensor<T>[] models, long s, int len)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -74,6 +75,7 @@ static class InterpolationKernels
     // path), and the lanes are added in a fixed order, so the result is the same on every machine.
     const int Block = 1024;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static double[] ProductsOfFloats(FlatTensor<float> @base, FlatTensor<float>[] models, long s, int len)
     {
         var k = models.Length;
@@ -142,7 +144,7 @@ static class InterpolationKernels
         const double DotThreshold = 0.9995, Eps = 1e-8;
         var n = v0.Length;
         var partials = new (double Dot, double A, double B)[Chunks.Count(n)];
-        Chunks.For(n, (c, s, len) =>
+        Chunks.For(n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c, s, len) =>
         {
             var a = v0.Slice(s, len);
             var b = v1.Slice(s, len);
@@ -188,7 +190,7 @@ static class InterpolationKernels
             s1 = Math.Sin(theta0 * t) / sin0;
         }
         T f0 = T.CreateTruncating(s0), f1 = T.CreateTruncating(s1);
-        Chunks.For(n, (_, s, len) =>
+        Chunks.For(n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (_, s, len) =>
         {
             var a = v0.Slice(s, len);
             var b = v1.Slice(s, len);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -39,12 +40,13 @@ public sealed class LinearMerge : IMergeMethod
     }
 
     // out = (sum_i w_i m_i) / divisor, elementwise, so the bits do not depend on the vector width.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Sum<T>(List<Tensor> models, double[] weights, double divisor) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var flats = models.Select(m => new FlatTensor<T>(m)).ToArray();
         var w = weights.Select(T.CreateTruncating).ToArray();
         var div = T.CreateTruncating(divisor);
-        Chunks.For(flats[0].Length, (_, s, len) =>
+        Chunks.For(flats[0].Length, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (_, s, len) =>
         {
             // Model by model over the chunk (it stays in cache): the same operations, in the same order, per entry.
             var o = flats[0].Slice(s, len);
@@ -55,6 +57,7 @@ public sealed class LinearMerge : IMergeMethod
     }
 
     // o[j] = op(o[j], a[j], f), a vector at a time where the hardware has them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Map<T>(Span<T> o, ReadOnlySpan<T> a, T f, Func<Vector<T>, Vector<T>, Vector<T>, Vector<T>> vector, Func<T, T, T, T> scalar)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -24,7 +25,7 @@ static class SparsifyKernels
         var shift = Elem.KeyBits<T>() - Digit;
         var top = new long[Bins];
         var l1 = new double[Chunks.Count(n)];
-        Chunks.For(n, () => new int[Bins], (s, len, hist) =>
+        Chunks.For(n, () => new int[Bins], [MethodImpl(MethodImplOptions.AggressiveOptimization)] (s, len, hist) =>
         {
             var d = m.Slice(s, len);
             Subtract(d, b.Slice(s, len), d);
@@ -50,7 +51,7 @@ static class SparsifyKernels
             var hist = new long[Bins];
             var p = prefix;
             var sh = shift;
-            Chunks.For(d.Length, () => new int[Bins], (s, len, local) =>
+            Chunks.For(d.Length, () => new int[Bins], [MethodImpl(MethodImplOptions.AggressiveOptimization)] (s, len, local) =>
             {
                 foreach (var v in d.Slice(s, len))
                 {
@@ -106,7 +107,7 @@ static class SparsifyKernels
             var chunks = Chunks.Count(n);
             var lowCount = new long[chunks];
             var highCount = new long[chunks];
-            Chunks.For(n, (c, s, len) =>
+            Chunks.For(n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c, s, len) =>
             {
                 long a = 0, z = 0;
                 foreach (var v in d.Slice(s, len))
@@ -122,7 +123,7 @@ static class SparsifyKernels
             highBefore = Prefix(highCount);
         }
         var l1 = new double[Chunks.Count(n)];
-        Chunks.For(n, (c, s, len) =>
+        Chunks.For(n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c, s, len) =>
         {
             var span = d.Slice(s, len);
             double sum = 0;
@@ -162,6 +163,7 @@ static class SparsifyKernels
     /// among themselves by (low digit, index). Null, to take the exact passes instead, when a boundary
     /// falls in the bin of zeros and near-zeros (mostly unchanged entries) or the boundary bins are large.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static double? KeepByBoundaryBins<T>(FlatTensor<T> d, long[] top, long lo, long hi, bool l1Norm)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -176,7 +178,7 @@ static class SparsifyKernels
         var chunks = Chunks.Count(n);
         var gathered = new int[chunks][];
         var l1 = new double[chunks];
-        Chunks.For(n, (c, s, len) =>
+        Chunks.For(n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c, s, len) =>
         {
             var span = d.Slice(s, len);
             var found = new List<int>();
@@ -271,7 +273,7 @@ static class SparsifyKernels
     public static double L1<T>(FlatTensor<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var l1 = new double[Chunks.Count(d.Length)];
-        Chunks.For(d.Length, (c, s, len) =>
+        Chunks.For(d.Length, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c, s, len) =>
         {
             double sum = 0;
             foreach (var v in d.Slice(s, len)) sum += double.CreateTruncating(T.Abs(v));
@@ -287,7 +289,7 @@ static class SparsifyKernels
         var chunks = Chunks.Count(m.Length);
         var before = new double[chunks];
         var after = new double[chunks];
-        Chunks.For(m.Length, (c, s, len) =>
+        Chunks.For(m.Length, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c, s, len) =>
         {
             var ms = m.Slice(s, len);
             var bs = b.Slice(s, len);
@@ -335,7 +337,7 @@ static class SparsifyKernels
         var shift = Elem.IsFloat<T>() ? 18 : 47;
         // Draws at or above the threshold of the largest p (the last rank's, as computed below) drop whatever the rank.
         var never = Math.Max(CounterRng.Threshold(density - epsilon + 1.0 * 2 * epsilon), CounterRng.Threshold(density));
-        Parallel.For(0L, rows, () => new DellaScratch((int)len), (row, _, scratch) =>
+        Parallel.For(0L, rows, () => new DellaScratch((int)len), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (row, _, scratch) =>
         {
             var o = row / inner;
             var i0 = (int)(row % inner);
@@ -459,6 +461,7 @@ static class SparsifyKernels
     /// comparison. Words that enter in index order leave ordered by (upper half, then entry order), so by
     /// (key, index) when the key sits above the index. Returns whichever of the two buffers holds the result.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static Span<ulong> SortByUpperHalf(Span<ulong> keys, Span<ulong> spare)
     {
         if (keys.Length <= 1) return keys;
@@ -486,6 +489,7 @@ static class SparsifyKernels
     }
 
     /// <summary>Scales a span in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scale<T>(Span<T> span, T factor) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var j = 0;
@@ -499,6 +503,7 @@ static class SparsifyKernels
     }
 
     /// <summary>d = a - b elementwise (d may be a).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Subtract<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var j = 0;
