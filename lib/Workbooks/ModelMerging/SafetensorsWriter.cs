@@ -18,14 +18,6 @@ public sealed class SafetensorsWriter : IDisposable
     readonly IReadOnlyList<SafetensorsEntry> layout;
     int next;
     bool committed;
-    long unsynced;
-
-    /// <summary>
-    /// When above zero, the data is synced to disk each time this many bytes have been written since the
-    /// last sync. A writer on a thread of its own then overlaps the disk's work with the caller's, and the
-    /// sync in <see cref="Commit"/> has only the tail left; on the caller's thread it would only add waits.
-    /// </summary>
-    public long SyncEveryBytes { get; set; }
 
     public string Path => path;
 
@@ -91,12 +83,6 @@ public sealed class SafetensorsWriter : IDisposable
                 $"'{path}': tensor '{name}' is {tensor.dtype} [{string.Join(", ", tensor.shape)}], but the layout declares {e.DType} {e.ShapeText}.");
         TensorBytes.Write(stream, tensor);
         next++;
-        unsynced += e.End - e.Begin;
-        if (SyncEveryBytes > 0 && unsynced >= SyncEveryBytes)
-        {
-            stream.Flush(flushToDisk: true);
-            unsynced = 0;
-        }
     }
 
     /// <summary>Flushes to disk and renames the finished file over the target path.</summary>
