@@ -80,7 +80,6 @@ public sealed class GeneralizedTaskArithmetic(TaskArithmeticPreset preset) : IMe
         if (b.dtype == ScalarType.Float64) Merge<double>(name, b, work, options, seed);
         else if (b.dtype == ScalarType.Float32) Merge<float>(name, b, work, options, seed);
         else throw new ArgumentException($"Merge kernels take float32 or float64 tensors, got {b.dtype} for '{name}'.");
-        GC.KeepAlive(b);
         return device.type == DeviceType.CPU ? work[0] : work[0].to(device);
     }
 

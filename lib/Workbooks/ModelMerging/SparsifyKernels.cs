@@ -183,11 +183,19 @@ static class SparsifyKernels
             var span = d.Slice(s, len);
             var found = new List<int>();
             double sum = 0;
+            // One entry: zeroed outside the boundary bins, gathered in one, its magnitude summed if it stays.
+            void Entry(Span<T> span, int j)
+            {
+                var bin = (int)(Elem.AbsKey(span[j]) >> shift);
+                if (bin < loBin || bin > hiBin) { span[j] = T.Zero; return; }
+                if (bin == loBin || bin == hiBin) found.Add(j);
+                if (l1Norm) sum += double.CreateTruncating(T.Abs(span[j]));
+            }
             var j = 0;
             if (!l1Norm && Vector256.IsHardwareAccelerated)
             {
                 // Eight entries at a time: zero those outside the boundary bins, keep those inside; the rare
-                // vector holding a boundary bin's entry goes through the scalar loop below for its candidates.
+                // vector holding a boundary bin's entry goes entry by entry, for its candidates.
                 var words = MemoryMarshal.Cast<T, uint>(span);
                 var magnitude = Vector256.Create(0x7FFF_FFFFu);
                 Vector256<uint> low = Vector256.Create((uint)(loBin + 1)), high = Vector256.Create((uint)hiBin);
@@ -200,21 +208,10 @@ static class SparsifyKernels
                     var inside = Vector256.LessThan(bin - low, width);
                     var boundary = Vector256.Equals(bin, low - Vector256<uint>.One) | Vector256.Equals(bin, high);
                     if (boundary == Vector256<uint>.Zero) { (v & inside).CopyTo(words[j..]); continue; }
-                    for (var e = j; e < j + 8; e++)
-                    {
-                        var b = (int)((words[e] & 0x7FFF_FFFFu) >> shift);
-                        if (b < loBin || b > hiBin) words[e] = 0;
-                        else if (b == loBin || b == hiBin) found.Add(e);
-                    }
+                    for (var e = j; e < j + 8; e++) Entry(span, e);
                 }
             }
-            for (; j < span.Length; j++)
-            {
-                var bin = (int)(Elem.AbsKey(span[j]) >> shift);
-                if (bin < loBin || bin > hiBin) { span[j] = T.Zero; continue; }
-                if (bin == loBin || bin == hiBin) found.Add(j);
-                if (l1Norm) sum += double.CreateTruncating(T.Abs(span[j]));
-            }
+            for (; j < span.Length; j++) Entry(span, j);
             gathered[c] = found.ToArray();
             l1[c] = sum;
         });
@@ -457,8 +454,7 @@ static class SparsifyKernels
 
     /// <summary>
     /// Sorts words by their upper 32 bits, stably, by a least-significant-digit radix sort (8-bit digits,
-    /// a digit every word shares skipped): rows of a few thousand words sort several times faster than by
-    /// comparison. Words that enter in index order leave ordered by (upper half, then entry order), so by
+    /// a digit every word shares skipped), for the entries gathered from top-k's boundary bins. Words that enter in index order leave ordered by (upper half, then entry order), so by
     /// (key, index) when the key sits above the index. Returns whichever of the two buffers holds the result.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
