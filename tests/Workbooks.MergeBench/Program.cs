@@ -6,8 +6,8 @@ using Workbooks.Torch;
 using static TorchSharp.torch;
 
 // Generates a base and fine-tuned GPT-2-shaped checkpoints (random weights), then measures:
-// reading every input once (the floor a streaming merge cannot beat), the merge itself, and each
-// phase's peak resident memory against the inputs' total size.
+// reading every input once (the floor a streaming merge cannot beat), the merge itself (as `workbooks
+// merge` runs it, and with --sync), and each phase's peak resident memory against the inputs' total size.
 // Usage: Workbooks.MergeBench [--size small|medium|124m] [--models 3] [--method all|NAME,NAME] [--density 0.1]
 //                             [--dtype f32|bf16|f16] [--dir FOLDER] [--keep] [--reuse]
 // --reuse skips generating when --dir already holds the inputs (from a run with --keep).
@@ -63,14 +63,19 @@ try
     clock.Restart();
     ReadAll(modelPaths.Prepend(basePath), reuseBuffers: true);
     readSeconds = Math.Min(readSeconds, clock.Elapsed.TotalSeconds);
-    // What writing the output costs on its own: one model's size, written on this thread and synced to disk at the end.
+    // What writing the output costs on its own: one model's size written on this thread, then the same synced to disk.
+    Settle(basePath);
     clock.Restart();
-    WriteOnce(basePath, outPath);
+    WriteOnce(basePath, outPath, sync: false);
     var writeSeconds = clock.Elapsed.TotalSeconds;
-    Console.WriteLine($"write once + sync (one model's size, the output) {writeSeconds,7:F3} s = {writeSeconds / readSeconds:F1}x the read-once floor");
+    Settle(outPath);
+    clock.Restart();
+    WriteOnce(basePath, outPath, sync: true);
+    var syncSeconds = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"write once (one model's size, the output) {writeSeconds,7:F3} s = {writeSeconds / readSeconds:F1}x the read-once floor; synced to disk {syncSeconds,7:F3} s = {syncSeconds / readSeconds:F1}x");
     var largest = model.Tensors().Max(t => t.Shape.Aggregate(1L, (a, b) => a * b)) * SafetensorsDType.SizeOf(dtype);
     Console.WriteLine($"read-once floor {readSeconds:F3} s; largest tensor {largest / 1e6:F0} MB x {k + 1} inputs = {largest * (k + 1) / 1e6:F0} MB");
-    Console.WriteLine($"{"method",-18} {"seconds",8} {"x read",7} {"MB/s",7} {"peak RSS - start",17} {"of inputs",9}");
+    Console.WriteLine($"{"method",-18} {"seconds",8} {"x read",7} {"MB/s",7} {"peak RSS - start",17} {"of inputs",9} {"--sync",8} {"x read",7}");
     foreach (var method in methods)
     {
         // slerp takes exactly one model beside the base; della's probabilities density +- epsilon must stay in (0, 1).
@@ -82,17 +87,26 @@ try
             T = method == "slerp" ? 0.5 : null,
             Epsilon = method.StartsWith("della") ? Math.Min(0.15, density / 2) : null,
         };
+        // Untimed: the method's first call on the first layer's tensors alone, so that compiling its kernels
+        // (part of a command's start-up, tens of milliseconds for the fully optimised ones) is not timed; then
+        // no output of an earlier merge is left waiting to be written back.
+        Merger.MergeFiles(basePath, inputs, options with { Include = ["h.0.*"] }, outPath);
+        Settle(outPath);
         PeakMemory.Reset();
         before = PeakMemory.Current();
         clock.Restart();
         var summary = Merger.MergeFiles(basePath, inputs, options, outPath);
         var mergeSeconds = clock.Elapsed.TotalSeconds;
         var mergePeak = PeakMemory.Peak();
+        Settle(outPath);
+        clock.Restart();
+        Merger.MergeFiles(basePath, inputs, options, outPath, sync: true);
+        var syncedSeconds = clock.Elapsed.TotalSeconds;
         var read = inputs.Prepend(basePath).Sum(p => new FileInfo(p).Length);
         // The floor for this method's own inputs (slerp reads two of the files).
         var floor = readSeconds * read / inputBytes;
         Console.WriteLine($"{method,-18} {mergeSeconds,8:F3} {mergeSeconds / floor,6:F1}x {summary.BytesRead / 1e6 / mergeSeconds,7:F0} " +
-                          $"{(mergePeak - before) / 1e6,13:F0} MB {(double)(mergePeak - before) / read,9:P0}");
+                          $"{(mergePeak - before) / 1e6,13:F0} MB {(double)(mergePeak - before) / read,9:P0} {syncedSeconds,8:F3} {syncedSeconds / floor,6:F1}x");
     }
     Console.WriteLine($"managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0} MB (tensors live in native memory, counted in RSS)");
 }
@@ -130,10 +144,17 @@ static void Generate(BenchModel model, ScalarType dtype, string basePath, List<s
     }
 }
 
-static void WriteOnce(string layoutFrom, string outPath)
+// Waits until a file's data is on disk, so that its writeback does not run during the next measurement.
+static void Settle(string path)
+{
+    using var f = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+    f.Flush(flushToDisk: true);
+}
+
+static void WriteOnce(string layoutFrom, string outPath, bool sync)
 {
     using var reader = SafetensorsReader.Open(layoutFrom);
-    using var writer = SafetensorsWriter.Create(outPath, reader.Entries.Select(e => (e.Name, e.DType, e.Shape)));
+    using var writer = SafetensorsWriter.Create(outPath, reader.Entries.Select(e => (e.Name, e.DType, e.Shape)), sync: sync);
     var buffers = new Dictionary<ScalarType, Tensor>();
     foreach (var e in reader.Entries)
     {

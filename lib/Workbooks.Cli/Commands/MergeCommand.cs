@@ -88,6 +88,10 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         [Description("Where to write the merged .safetensors (written atomically).")]
         public string? Out { get; init; }
 
+        [CommandOption("--sync")]
+        [Description("Flush the merged file to disk before it replaces --out, so that it also survives a power cut or a system crash (costs the disk's time to write it).")]
+        public bool Sync { get; init; }
+
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Base)) return ValidationResult.Error("--base is required.");
@@ -130,7 +134,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
                 Exclude = settings.Exclude,
                 Seed = settings.Seed,
             };
-            var s = Merger.MergeFiles(settings.Base!, models, options, settings.Out!);
+            var s = Merger.MergeFiles(settings.Base!, models, options, settings.Out!, settings.Sync);
             AnsiConsole.MarkupLineInterpolated(
                 $"Merged {s.TensorsMerged} tensors ({s.ParametersMerged:N0} parameters) of {models.Count} models with {s.Method} in {s.Seconds:F2} s -> {settings.Out}");
             if (s.CopiedFromBase.Count > 0)

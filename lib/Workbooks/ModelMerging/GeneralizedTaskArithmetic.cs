@@ -137,8 +137,7 @@ public sealed class GeneralizedTaskArithmetic(TaskArithmeticPreset preset) : IMe
                     }
                     else (lo, hi) = Sparsifier.OutlierWindow(n, density, options.Gamma ?? DefaultGamma);
                     var l1Norm = rescale == RescaleMode.L1;
-                    var (top, before) = SparsifyKernels.SubtractAndHistogram(m, @base, l1Norm);
-                    var after = SparsifyKernels.KeepRankWindow(m, top, lo, hi, l1Norm);
+                    var (before, after) = SparsifyKernels.SubtractAndKeepRankWindow(m, @base, lo, hi, l1Norm);
                     var l1 = l1Norm ? L1Ratio(before, after) : 1;
                     inputs[i] = new(m, Raw: false, T.CreateTruncating(w * inverse * l1), T.CreateTruncating(w), null, 0);
                     break;

@@ -18,8 +18,14 @@ public static class Merger
     /// The output (same names, order, shapes and dtypes as the base) is written to a temporary file and
     /// renamed over <paramref name="outPath"/> once complete; on any error no output is left behind.
     /// Tensors the filter leaves out, and tensors that are not floating point, are copied from the base.
+    /// <paramref name="sync"/> flushes the output to disk before the rename, so that it survives a power cut
+    /// or a system crash too; without it (the default, as mergekit and the safetensors library write) a
+    /// crash of the machine can leave the new file empty or short (both refused when read) or, on some file
+    /// systems, holding zeros. On a virtual disk where reading the inputs once took 0.13 s, writing and
+    /// syncing one 170 MB output took 0.3-0.5 s, against 0.17 s to write it.
     /// </summary>
-    public static MergeSummary MergeFiles(string basePath, IReadOnlyList<string> modelPaths, MergeOptions options, string outPath)
+    public static MergeSummary MergeFiles(string basePath, IReadOnlyList<string> modelPaths, MergeOptions options, string outPath,
+        bool sync = false)
     {
         TorchRuntime.EnsureLoaded();
         if (modelPaths.Count == 0) throw new ArgumentException("Give at least one model to merge into the base.", nameof(modelPaths));
@@ -42,16 +48,17 @@ public static class Merger
             foreach (var m in models) InputLayout.CheckSame($"base '{basePath}'", baseLayout, $"model '{m.Path}'", InputLayout.Of(m));
 
             var metadata = new Dictionary<string, string>(baseReader.Metadata) { ["merge_method"] = method.Name };
-            using var writer = SafetensorsWriter.Create(outPath, baseReader.Entries.Select(e => (e.Name, e.DType, e.Shape)), metadata);
+            using var writer = SafetensorsWriter.Create(outPath, baseReader.Entries.Select(e => (e.Name, e.DType, e.Shape)), metadata, sync);
             var copied = new List<string>();
             using var pool = new TensorPool();
             int merged = 0;
             long parameters = 0, bytesRead = 0, bytesWritten = 0;
             // The output is written on a thread of its own while the next tensor is read and merged. The
             // finished tensor waits in a buffer of its own (one tensor beyond the inputs and the method's
-            // scratch) because the next tensor's reads reuse the input buffers. The file is synced once, at
-            // the end: syncing every 32 MB as it went (fsync, or sync_file_range to start the writeback) was
-            // measured no faster on a virtual disk where the sync of one model's size takes 0.35 s.
+            // scratch) because the next tensor's reads reuse the input buffers: the buffer it was merged in
+            // becomes the output's, and the output's last buffer takes its place. A synced file is synced
+            // once, at the end: syncing every 32 MB as it went (fsync, or sync_file_range to start the
+            // writeback) was measured no faster.
             Task? writing = null;
             Tensor? written = null;
             try
@@ -85,7 +92,7 @@ public static class Merger
                         }
                         Finish(ref writing);
                         written?.Dispose();
-                        written = pool.View(OutputSlot, e.DType, e.Shape).copy_(result).DetachFromDisposeScope();
+                        written = pool.Claim(result, OutputSlot).DetachFromDisposeScope();
                         var (name, tensor) = (e.Name, written);
                         writing = Task.Run(() => writer.Write(name, tensor));
                     }

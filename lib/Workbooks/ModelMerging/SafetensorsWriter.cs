@@ -8,7 +8,9 @@ namespace Workbooks.ModelMerging;
 /// Writes a safetensors file tensor by tensor, in a layout fixed up front (the header precedes the
 /// data, so names, dtypes and shapes must be known first). The file is built under a temporary name
 /// beside the target and renamed over it by <see cref="Commit"/>; disposing without committing
-/// deletes it, so a failure never leaves a half-written file at the target path.
+/// deletes it, so a failure never leaves a half-written file at the target path. With <c>sync</c> the
+/// file's data also reaches the disk before the rename, so that the target survives a power cut or a
+/// system crash complete rather than empty or short.
 /// </summary>
 public sealed class SafetensorsWriter : IDisposable
 {
@@ -16,19 +18,20 @@ public sealed class SafetensorsWriter : IDisposable
     readonly string tempPath;
     readonly FileStream stream;
     readonly IReadOnlyList<SafetensorsEntry> layout;
+    readonly bool sync;
     int next;
     bool committed;
 
     public string Path => path;
 
-    SafetensorsWriter(string path, string tempPath, FileStream stream, IReadOnlyList<SafetensorsEntry> layout)
+    SafetensorsWriter(string path, string tempPath, FileStream stream, IReadOnlyList<SafetensorsEntry> layout, bool sync)
     {
-        this.path = path; this.tempPath = tempPath; this.stream = stream; this.layout = layout;
+        this.path = path; this.tempPath = tempPath; this.stream = stream; this.layout = layout; this.sync = sync;
     }
 
-    /// <summary>Starts a file holding these tensors, in this order.</summary>
+    /// <summary>Starts a file holding these tensors, in this order; <paramref name="sync"/>: flushed to disk before the rename.</summary>
     public static SafetensorsWriter Create(string path, IEnumerable<(string Name, ScalarType DType, long[] Shape)> tensors,
-        IReadOnlyDictionary<string, string>? metadata = null)
+        IReadOnlyDictionary<string, string>? metadata = null, bool sync = true)
     {
         var layout = new List<SafetensorsEntry>();
         var names = new HashSet<string>();
@@ -60,7 +63,7 @@ public sealed class SafetensorsWriter : IDisposable
             BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
             stream.Write(len);
             stream.Write(header);
-            return new SafetensorsWriter(full, temp, stream, layout);
+            return new SafetensorsWriter(full, temp, stream, layout, sync);
         }
         catch
         {
@@ -85,13 +88,13 @@ public sealed class SafetensorsWriter : IDisposable
         next++;
     }
 
-    /// <summary>Flushes to disk and renames the finished file over the target path.</summary>
+    /// <summary>Flushes (to disk when the writer syncs) and renames the finished file over the target path.</summary>
     public void Commit()
     {
         if (committed) return;
         if (next != layout.Count)
             throw new InvalidOperationException($"'{path}': only {next} of {layout.Count} tensors were written; missing '{layout[next].Name}'.");
-        stream.Flush(flushToDisk: true);
+        stream.Flush(flushToDisk: sync);
         stream.Dispose();
         File.Move(tempPath, path, overwrite: true);
         committed = true;

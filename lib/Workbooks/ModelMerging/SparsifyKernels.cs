@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -11,11 +12,56 @@ namespace Workbooks.ModelMerging;
 /// delta is formed, places the window's two boundaries in bins; one more pass zeroes what lies outside
 /// them, keeps what lies between and gathers the few entries of the boundary bins, ranked among
 /// themselves. Where that does not fit (doubles, a boundary among zeros, large boundary bins) a radix
-/// select finds the boundary keys, 16 bits a pass. Nothing sorts the tensor or copies it.
+/// select finds the boundary keys, 16 bits a pass. Nothing sorts the tensor or copies it, but for small
+/// float tensors (biases, norms), which sort in less time than the 65,536-bin histogram takes to set up.
 /// </summary>
 static class SparsifyKernels
 {
     const int Digit = 16, Bins = 1 << Digit;
+
+    /// <summary>Float tensors of at most this many entries take the window by sorting.</summary>
+    public const int SortedWindowMax = 1 << 14;
+
+    /// <summary>
+    /// d = m - b in place, keeping the entries whose ascending (|d|, index) rank lies in [lo, hi) and zeroing
+    /// the rest; returns |d|'s L1 norm before and after when <paramref name="l1Norm"/> (else zeros).
+    /// </summary>
+    public static (double Before, double After) SubtractAndKeepRankWindow<T>(FlatTensor<T> m, FlatTensor<T> b, long lo, long hi, bool l1Norm)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Elem.IsFloat<T>() && m.Length <= SortedWindowMax) return SubtractAndKeepBySort(m, b, lo, hi, l1Norm);
+        var (top, before) = SubtractAndHistogram(m, b, l1Norm);
+        return (before, KeepRankWindow(m, top, lo, hi, l1Norm));
+    }
+
+    // The window of a small float tensor: (key << 32 | index) words in index order, stably sorted by key, rank them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static (double Before, double After) SubtractAndKeepBySort<T>(FlatTensor<T> m, FlatTensor<T> b, long lo, long hi, bool l1Norm)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var n = (int)m.Length;
+        var d = m.Slice(0, n);
+        Subtract(d, b.Slice(0, n), d);
+        var words = ArrayPool<ulong>.Shared.Rent(2 * n);
+        try
+        {
+            double before = 0, after = 0;
+            for (var j = 0; j < n; j++)
+            {
+                words[j] = (Elem.AbsKey(d[j]) << 32) | (uint)j;
+                if (l1Norm) before += double.CreateTruncating(T.Abs(d[j]));
+            }
+            var sorted = SortByUpperHalf(words.AsSpan(0, n), words.AsSpan(n, n));
+            for (var r = 0; r < n; r++)
+                if (r < lo || r >= hi) d[(int)(uint)sorted[r]] = T.Zero;
+            if (l1Norm) foreach (var v in d) after += double.CreateTruncating(T.Abs(v));
+            return (before, after);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(words);
+        }
+    }
 
     /// <summary>d = m - b in place; returns the histogram of |d|'s top key digit and |d|'s L1 norm.</summary>
     public static (long[] Top, double L1) SubtractAndHistogram<T>(FlatTensor<T> m, FlatTensor<T> b, bool l1Norm)

@@ -8,7 +8,7 @@ namespace Workbooks.ModelMerging;
 /// allocations go straight back to the OS), which took several times longer than the reads themselves;
 /// reusing buffers removes that. A view is valid until the next request for the same slot and dtype.
 /// </summary>
-sealed class TensorPool : IDisposable
+sealed unsafe class TensorPool : IDisposable
 {
     readonly Dictionary<(int Slot, ScalarType DType), Tensor> buffers = new();
 
@@ -23,6 +23,36 @@ sealed class TensorPool : IDisposable
             buffers[(slot, dtype)] = buffer;
         }
         return buffer.narrow(0, 0, n).view(shape);
+    }
+
+    /// <summary>
+    /// A view in <paramref name="slot"/> holding <paramref name="t"/>'s values. When t is a whole view of another
+    /// slot's buffer (a merge's result is written over the first model's buffer), the two slots trade
+    /// buffers instead of copying it; the other slot's next view then lies in this slot's old buffer.
+    /// </summary>
+    public Tensor Claim(Tensor t, int slot)
+    {
+        if (t.device_type == TorchSharp.DeviceType.CPU && t.is_contiguous() && t.NumberOfElements > 0)
+        {
+            var at = Address(t);
+            foreach (var ((s, dtype), buffer) in buffers)
+            {
+                if (s == slot || dtype != t.dtype || Address(buffer) != at) continue;
+                buffers.TryGetValue((slot, dtype), out var mine);
+                buffers[(slot, dtype)] = buffer;
+                if (mine is null) buffers.Remove((s, dtype));
+                else buffers[(s, dtype)] = mine;
+                return View(slot, t.dtype, t.shape);
+            }
+        }
+        return View(slot, t.dtype, t.shape).copy_(t);
+    }
+
+    static nint Address(Tensor t)
+    {
+        using var all = t.view(-1);
+        using var first = all.narrow(0, 0, 1);
+        fixed (byte* p = first.bytes) return (nint)p;
     }
 
     public void Dispose()

@@ -28,17 +28,18 @@ public class MergeFilesTests
     [InlineData("ties", ScalarType.Float32)]
     [InlineData("dare_linear", ScalarType.BFloat16)]
     [InlineData("linear", ScalarType.Float16)]
-    public void File_merge_equals_in_memory_merge(string method, ScalarType dtype)
+    [InlineData("magnitude_prune", ScalarType.Float32, true)] // synced to disk before the rename
+    public void File_merge_equals_in_memory_merge(string method, ScalarType dtype, bool sync = false)
     {
         using var dir = new TempDir();
         var (basePath, models) = WriteInputs(dir, dtype);
         var options = new MergeOptions
         {
-            Method = method, Density = method.Contains("ties") || method.StartsWith("dare") ? 0.3 : null,
+            Method = method, Density = method.Contains("ties") || method.StartsWith("dare") || method.Contains("prune") ? 0.3 : null,
             Weights = [1.0, 0.5, 0.7], Seed = 17,
         };
         var outPath = dir.File("out.safetensors");
-        var summary = Merger.MergeFiles(basePath, models, options, outPath);
+        var summary = Merger.MergeFiles(basePath, models, options, outPath, sync);
         var fromFile = Safetensors.Load(outPath);
         var inMemory = Merger.Merge(Safetensors.Load(basePath), models.Select(p => (IReadOnlyDictionary<string, Tensor>)Safetensors.Load(p)).ToList(), options);
 

@@ -332,32 +332,36 @@ public class MergekitParityTests
     }
 
     [Theory]
-    [InlineData(0.0, false)]  // every entry changed: the window is found in one pass from its boundary bins (vectorised)
-    [InlineData(0.0, true)]   // the same, summing the kept entries' L1 norm (scalar)
-    [InlineData(0.95, false)] // most entries unchanged: a boundary falls among the zeros, and the exact passes take over
-    [InlineData(0.95, true)]
-    public void The_rank_window_keeps_exactly_the_ranks_of_magnitude_then_index(double unchanged, bool l1Norm)
+    [InlineData(150_000, 0.0, false)]  // every entry changed: the window is found in one pass from its boundary bins (vectorised)
+    [InlineData(150_000, 0.0, true)]   // the same, summing the kept entries' L1 norm (scalar)
+    [InlineData(150_000, 0.95, false)] // most entries unchanged: a boundary falls among the zeros, and the exact passes take over
+    [InlineData(150_000, 0.95, true)]
+    [InlineData(16_000, 0.0, false)]   // a small tensor: the window by sorting
+    [InlineData(16_000, 0.5, true)]
+    public void The_rank_window_keeps_exactly_the_ranks_of_magnitude_then_index(int n, double unchanged, bool l1Norm)
     {
-        // 3 chunks of entries, many of them tied: magnitudes from a few hundred values, signs and zeros mixed in.
+        // 3 chunks of entries (or a small tensor), many of them tied: magnitudes from a few hundred values, signs and zeros mixed in.
         var random = new Random(11);
-        var n = 150_000;
         var levels = Enumerable.Range(0, 300).Select(_ => (float)(random.NextDouble() * 0.01)).ToArray();
         var values = Enumerable.Range(0, n).Select(_ =>
             random.NextDouble() < unchanged ? 0f : levels[random.Next(levels.Length)] * (random.Next(2) == 0 ? 1 : -1)).ToArray();
         var order = Enumerable.Range(0, n).OrderBy(j => Math.Abs(values[j])).ThenBy(j => j).ToArray();
         // Top-k; breadcrumbs' window without the top; a wide window; one rank, both boundaries in one bin.
-        foreach (var (lo, hi) in new[] { (n - 15_000L, (long)n), (0L, n - 1_500L), (n - 16_500L, n - 1_500L), (70_000L, 70_001L) })
+        Assert.Equal(n <= SparsifyKernels.SortedWindowMax, n == 16_000);
+        foreach (var (lo, hi) in new[] { (n * 9L / 10, (long)n), (0L, n - n / 100L), (n * 89L / 100, n - n / 100L), (n * 7L / 15, n * 7L / 15 + 1) })
         {
             var keep = new bool[n];
             for (var r = lo; r < hi; r++) keep[order[r]] = true;
             using var m = tensor(values);
             using var b = zeros(n);
-            var d = new FlatTensor<float>(m);
-            var (top, _) = SparsifyKernels.SubtractAndHistogram(d, new FlatTensor<float>(b), l1Norm);
-            var l1 = SparsifyKernels.KeepRankWindow(d, top, lo, hi, l1Norm);
+            var (before, after) = SparsifyKernels.SubtractAndKeepRankWindow(new FlatTensor<float>(m), new FlatTensor<float>(b), lo, hi, l1Norm);
             var kept = m.data<float>().ToArray();
             for (var j = 0; j < n; j++) Assert.Equal(keep[j] ? values[j] : 0f, kept[j]);
-            if (l1Norm) Assert.Equal(Enumerable.Range(0, n).Where(j => keep[j]).Sum(j => (double)Math.Abs(values[j])), l1, 1e-9);
+            if (l1Norm)
+            {
+                Assert.Equal(values.Sum(v => (double)Math.Abs(v)), before, 1e-9);
+                Assert.Equal(Enumerable.Range(0, n).Where(j => keep[j]).Sum(j => (double)Math.Abs(values[j])), after, 1e-9);
+            }
         }
     }
 
