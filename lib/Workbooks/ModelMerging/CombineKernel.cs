@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Workbooks.ModelMerging;
 
@@ -67,6 +69,19 @@ static class CombineKernel
     static void Drop<T>(Span<T> t, ulong key, long s, ulong threshold, T c) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var j = 0;
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            // Eight entries at a time; the same draws, products and zeros as the scalar loop below.
+            var values = MemoryMarshal.Cast<T, float>(t);
+            var scale = Vector256.Create(float.CreateTruncating(c));
+            var below = Vector256.Create((uint)Math.Min(threshold, uint.MaxValue));
+            var all = threshold > uint.MaxValue;
+            for (; j + 8 <= values.Length; j += 8)
+            {
+                var keep = all ? Vector256<uint>.AllBitsSet : Vector256.LessThan(CounterRng.Draw8(key, s + j), below);
+                (Vector256.Create<float>(values[j..]) * scale & keep.AsSingle()).CopyTo(values[j..]);
+            }
+        }
         for (; j + 1 < t.Length; j += 2)
         {
             var z = CounterRng.Mix(key + ((ulong)((s + j) >> 1) + 1) * 0x9E3779B97F4A7C15ul);

@@ -80,7 +80,8 @@ static class InterpolationKernels
     {
         var k = models.Length;
         var pairs = k * (k + 1) / 2;
-        var acc = new Vector256<double>[pairs];
+        Span<Vector256<double>> acc = stackalloc Vector256<double>[pairs];
+        acc.Clear();
         var deltas = new double[k * Block];
         var tail = new double[pairs];
         for (var off = 0; off < len; off += Block)
@@ -101,16 +102,17 @@ static class InterpolationKernels
                 }
                 for (; j < n; j++) d[j] = (double)x[j] - b[j];
             }
+            // Every pair's sum advances at each step: one sum at a time would wait on its own additions.
             var whole = n - n % Vector256<double>.Count;
+            for (var j = 0; j < whole; j += Vector256<double>.Count)
+                for (int i = 0, q = 0; i < k; i++)
+                {
+                    var x = Vector256.Create<double>(deltas.AsSpan(i * Block + j));
+                    for (var l = i; l < k; l++, q++) acc[q] += x * Vector256.Create<double>(deltas.AsSpan(l * Block + j));
+                }
             for (int i = 0, q = 0; i < k; i++)
                 for (var l = i; l < k; l++, q++)
-                {
-                    var a = acc[q];
-                    for (var j = 0; j < whole; j += Vector256<double>.Count)
-                        a += Vector256.Create<double>(deltas.AsSpan(i * Block + j)) * Vector256.Create<double>(deltas.AsSpan(l * Block + j));
-                    acc[q] = a;
                     for (var j = whole; j < n; j++) tail[q] += deltas[i * Block + j] * deltas[l * Block + j];
-                }
         }
         var sums = new double[pairs];
         for (var q = 0; q < pairs; q++) sums[q] = acc[q][0] + acc[q][1] + acc[q][2] + acc[q][3] + tail[q];

@@ -38,6 +38,30 @@ public class DareTests
         ((mean - target.to(ScalarType.Float64)).norm() / target.to(ScalarType.Float64).norm()).ToDouble();
 
     [Fact]
+    public void The_drop_keeps_exactly_the_entries_whose_draw_is_below_the_density()
+    {
+        // 3 x 1001 entries: eight-entry vectors and a scalar tail, blocks and parallel chunks.
+        using var g = new Generator(12);
+        var @base = Dict(("w", randn([3, 1001], generator: g)));
+        var delta = randn([3, 1001], generator: g) * 0.01;
+        var model = Dict(("w", @base["w"] + delta));
+        var merged = Values(Merger.Merge(@base, [model], new MergeOptions { Method = "dare_linear", Density = 0.3, Seed = 9 })["w"]);
+        var b = Values(@base["w"]);
+        var d = Values(model["w"] - @base["w"]);
+        var key = CounterRng.StreamKey(Workbooks.Torch.Seeding.Derive(9, "w"), 0);
+        var scale = (float)(1 / 0.3);
+        for (var e = 0; e < b.Length; e++)
+            Assert.Equal(CounterRng.Draw(key, e) < CounterRng.Threshold(0.3) ? b[e] + d[e] * scale : b[e], merged[e]);
+        // Eight draws at a time are the one-at-a-time draws, bit for bit.
+        foreach (var k in new[] { key, 0ul, ulong.MaxValue })
+            foreach (var index in new[] { 0L, 8, 1000, (1L << 40) + 2 })
+            {
+                var eight = CounterRng.Draw8(k, index);
+                for (var i = 0; i < 8; i++) Assert.Equal(CounterRng.Draw(k, index + i), eight[i]);
+            }
+    }
+
+    [Fact]
     public void Drop_and_rescale_preserves_the_delta_in_expectation()
     {
         var (_, _, delta) = OneFineTune();
