@@ -11,7 +11,9 @@ namespace Workbooks.ModelMerging;
 /// <param name="Weight">The model's weight alone, for the divisor under a sign election.</param>
 /// <param name="DropKey">The random drop's stream key, or null for no drop.</param>
 /// <param name="DropThreshold">Draws below this keep an entry.</param>
-readonly record struct CombineInput<T>(FlatTensor<T> Data, bool Raw, T Scale, T Weight, ulong? DropKey, ulong DropThreshold)
+/// <param name="Window">Top-k's window, applied to the delta as it is formed (Raw float inputs only).</param>
+readonly record struct CombineInput<T>(FlatTensor<T> Data, bool Raw, T Scale, T Weight, ulong? DropKey, ulong DropThreshold,
+    RankWindow? Window = null)
     where T : unmanaged;
 
 /// <summary>
@@ -52,6 +54,7 @@ static class CombineKernel
                     var src = x.Data.Slice(s, len);
                     if (x.Raw) SparsifyKernels.Subtract<T>(src, b, t);
                     else src.CopyTo(t);
+                    if (x.Window is { } window) window.Apply(MemoryMarshal.Cast<T, float>(t), s);
                     if (x.DropKey is { } key) Drop(t, key, s, x.DropThreshold, x.Scale);
                     else if (x.Scale != T.One) SparsifyKernels.Scale(t, x.Scale);
                 }

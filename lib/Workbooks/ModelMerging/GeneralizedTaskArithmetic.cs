@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using System.Numerics;
 using static TorchSharp.torch;
@@ -137,6 +138,13 @@ public sealed class GeneralizedTaskArithmetic(TaskArithmeticPreset preset) : IMe
                     }
                     else (lo, hi) = Sparsifier.OutlierWindow(n, density, options.Gamma ?? DefaultGamma);
                     var l1Norm = rescale == RescaleMode.L1;
+                    if (!l1Norm && typeof(T) == typeof(float) && n > SparsifyKernels.SortedWindowMax
+                        && SparsifyKernels.FindWindowBySample(Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref m),
+                            Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref Unsafe.AsRef(in @base)), lo, hi) is { } window)
+                    {
+                        inputs[i] = new(m, Raw: true, T.CreateTruncating(w * inverse), T.CreateTruncating(w), null, 0, window);
+                        break;
+                    }
                     var (before, after) = SparsifyKernels.SubtractAndKeepRankWindow(m, @base, lo, hi, l1Norm);
                     var l1 = l1Norm ? L1Ratio(before, after) : 1;
                     inputs[i] = new(m, Raw: false, T.CreateTruncating(w * inverse * l1), T.CreateTruncating(w), null, 0);

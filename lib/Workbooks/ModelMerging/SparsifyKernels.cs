@@ -299,6 +299,148 @@ static class SparsifyKernels
     // What the one-pass window may gather (an int and two words each): beyond it, the exact passes.
     const long MaxGathered = 1 << 22;
 
+    /// <summary>
+    /// Top-k's or breadcrumbs' window of ranks [lo, hi) of d = m - b (a float tensor, not written), as its
+    /// boundary entries, for the combining pass to apply as it forms the delta: no pass writes or zeroes the
+    /// delta. A sample of 32,768 entries at a fixed stride places each boundary's key within a range; one
+    /// read of the tensor counts the entries below each range and gathers those within it, among which the
+    /// boundary is selected by (key, index). Null, for the passes above, when a range reaches the zeros and near-zeros,
+    /// gathers too much, or misses its boundary (a sample that does not represent the tensor): the window
+    /// is then the same, found more slowly.
+    /// </summary>
+    public static RankWindow? FindWindowBySample(FlatTensor<float> m, FlatTensor<float> b, long lo, long hi)
+    {
+        var n = m.Length;
+        if (n < 8 * SampleSize || n >= int.MaxValue || lo >= hi) return null;
+        var words = new ulong[2 * SampleSize];
+        Parallel.For(0, 8, part =>
+        {
+            for (var i = part * SampleSize / 8; i < (part + 1) * SampleSize / 8; i++)
+            {
+                var at = i * n / SampleSize;
+                words[i] = Elem.AbsKey(m.Slice(at, 1)[0] - b.Slice(at, 1)[0]) << 32;
+            }
+        });
+        var sample = SortByUpperHalf(words.AsSpan(0, SampleSize), words.AsSpan(SampleSize)).ToArray();
+        // The boundary ranks: the lowest kept (none for top-k's lo = 0... rank lo), the highest kept (hi - 1).
+        var ranks = new List<long>();
+        if (lo > 0) ranks.Add(lo);
+        if (hi < n) ranks.Add(hi - 1);
+        var from = new int[ranks.Count];
+        var to = new int[ranks.Count];
+        for (var r = 0; r < ranks.Count; r++)
+        {
+            // Five standard deviations of the sample's quantile, and a little more for small tails.
+            var q = (ranks[r] + 0.5) / n;
+            var centre = q * SampleSize;
+            var margin = 5 * Math.Sqrt(q * (1 - q) * SampleSize) + 16;
+            var a = (int)Math.Floor(centre - margin);
+            var z = (int)Math.Ceiling(centre + margin);
+            if (a <= 0) return null;
+            from[r] = (int)(sample[a] >> 32);
+            to[r] = z >= SampleSize ? int.MaxValue : (int)(sample[z] >> 32);
+            if (from[r] == 0) return null;
+        }
+        var chunks = Chunks.Count(n);
+        var below = new long[chunks, 2];
+        var gathered = new List<ulong>[chunks, 2];
+        var overflow = false;
+        var bounds = ranks.Count;
+        Chunks.For(n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c, s, len) =>
+        {
+            var ms = m.Slice(s, len);
+            var bs = b.Slice(s, len);
+            // Each boundary's range [low, high], the second a copy of the first when there is one boundary.
+            int low0 = from[0], high0 = to[0], low1 = from[bounds - 1], high1 = to[bounds - 1];
+            var found0 = new List<ulong>();
+            var found1 = bounds > 1 ? new List<ulong>() : found0;
+            long count0 = 0, count1 = 0;
+            void Gather(int key, int j)
+            {
+                if (key < low0) count0++;
+                else if (key <= high0) found0.Add(((ulong)(uint)key << 32) | (uint)(s + j));
+                if (bounds == 1) return;
+                if (key < low1) count1++;
+                else if (key <= high1) found1.Add(((ulong)(uint)key << 32) | (uint)(s + j));
+            }
+            var j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var magnitude = Vector256.Create(0x7FFF_FFFF);
+                Vector256<int> lowV0 = Vector256.Create(low0), highV0 = Vector256.Create(high0),
+                    lowV1 = Vector256.Create(low1), highV1 = Vector256.Create(high1);
+                Vector256<int> counts0 = Vector256<int>.Zero, counts1 = Vector256<int>.Zero;
+                for (; j + 8 <= len; j += 8)
+                {
+                    var key = (Vector256.Create<float>(ms[j..]) - Vector256.Create<float>(bs[j..])).AsInt32() & magnitude;
+                    var under0 = Vector256.LessThan(key, lowV0);
+                    var under1 = Vector256.LessThan(key, lowV1);
+                    counts0 -= under0;
+                    counts1 -= under1;
+                    // Lanes within a range are neither under it nor over it.
+                    var outside = (under0 | Vector256.GreaterThan(key, highV0)) & (under1 | Vector256.GreaterThan(key, highV1));
+                    if (outside == Vector256<int>.AllBitsSet) continue;
+                    for (var inside = ~outside.ExtractMostSignificantBits() & 0xFFu; inside != 0; inside &= inside - 1)
+                    {
+                        var e = BitOperations.TrailingZeroCount(inside);
+                        var k = key.GetElement(e);
+                        if (k >= low0 && k <= high0) found0.Add(((ulong)(uint)k << 32) | (uint)(s + j + e));
+                        if (bounds > 1 && k >= low1 && k <= high1) found1.Add(((ulong)(uint)k << 32) | (uint)(s + j + e));
+                    }
+                }
+                count0 = Vector256.Sum(counts0);
+                count1 = Vector256.Sum(counts1);
+            }
+            for (; j < len; j++) Gather((int)Elem.AbsKey(ms[j] - bs[j]), j);
+            if (found0.Count > len / 8 || found1.Count > len / 8) overflow = true;
+            below[c, 0] = count0;
+            gathered[c, 0] = found0;
+            below[c, 1] = count1;
+            gathered[c, 1] = found1;
+        });
+        if (overflow) return null;
+        var boundary = new ulong[ranks.Count];
+        for (var r = 0; r < ranks.Count; r++)
+        {
+            long under = 0, within = 0;
+            for (var c = 0; c < chunks; c++) { under += below[c, r]; within += gathered[c, r].Count; }
+            var at = ranks[r] - under;
+            if (at < 0 || at >= within) return null;
+            var all = new ulong[within];
+            var w = 0;
+            for (var c = 0; c < chunks; c++) foreach (var x in gathered[c, r]) all[w++] = x;
+            boundary[r] = SelectWord(all, (int)at, from[r]);
+        }
+        var lowest = lo > 0 ? boundary[0] : 0ul;
+        var highest = hi < n ? boundary[^1] : ((ulong)int.MaxValue << 32) | int.MaxValue;
+        return new RankWindow((int)(lowest >> 32), (int)(uint)lowest, (int)(highest >> 32), (int)(uint)highest);
+    }
+
+    const int SampleSize = 1 << 15;
+
+    /// <summary>
+    /// The word of ascending rank <paramref name="rank"/> among distinct (key &lt;&lt; 32 | index) words whose
+    /// keys are at least <paramref name="lowest"/>: a histogram of the keys places it in one of 4,096 bins,
+    /// and only that bin's words are sorted.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static ulong SelectWord(ulong[] words, int rank, int lowest)
+    {
+        ulong widest = 0;
+        foreach (var x in words) widest = Math.Max(widest, (x >> 32) - (ulong)lowest);
+        var shift = Math.Max(0, 64 - BitOperations.LeadingZeroCount(widest) - 12);
+        var counts = new int[4096];
+        foreach (var x in words) counts[(int)(((x >> 32) - (ulong)lowest) >> shift)]++;
+        var bin = 0;
+        for (; rank >= counts[bin]; bin++) rank -= counts[bin];
+        var members = new ulong[counts[bin]];
+        var k = 0;
+        foreach (var x in words)
+            if ((int)(((x >> 32) - (ulong)lowest) >> shift) == bin) members[k++] = x;
+        Array.Sort(members);
+        return members[rank];
+    }
+
     static (int Bin, long Below, long Count) BinOf(long[] top, long rank)
     {
         var (bin, below, count) = Pick(top, rank);
@@ -553,5 +695,41 @@ static class SparsifyKernels
             for (; j <= a.Length - Vector<T>.Count; j += Vector<T>.Count)
                 (new Vector<T>(a[j..]) - new Vector<T>(b[j..])).CopyTo(d[j..]);
         for (; j < a.Length; j++) d[j] = a[j] - b[j];
+    }
+}
+
+/// <summary>
+/// A window of ranks by (|d|, index) given by its boundary entries, both kept: (LowKey, LowIndex) and
+/// (HighKey, HighIndex), keys being |d|'s sign-free IEEE bits. Applied block by block as deltas are formed.
+/// </summary>
+readonly record struct RankWindow(int LowKey, int LowIndex, int HighKey, int HighIndex)
+{
+    /// <summary>Zeroes the entries of t (entries start .. start + t.Length - 1 of the tensor) outside the window.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Apply(Span<float> t, long start)
+    {
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var magnitude = Vector256.Create(0x7FFF_FFFF);
+            Vector256<int> lk = Vector256.Create(LowKey), li = Vector256.Create(LowIndex), hk = Vector256.Create(HighKey), hi = Vector256.Create(HighIndex);
+            var index = Vector256.Create((int)start) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+            var eight = Vector256.Create(8);
+            for (; j + 8 <= t.Length; j += 8, index += eight)
+            {
+                var v = Vector256.Create<float>(t[j..]);
+                var key = v.AsInt32() & magnitude;
+                var keep = (Vector256.GreaterThan(key, lk) | (Vector256.Equals(key, lk) & Vector256.GreaterThanOrEqual(index, li)))
+                         & (Vector256.LessThan(key, hk) | (Vector256.Equals(key, hk) & Vector256.LessThanOrEqual(index, hi)));
+                (v & keep.AsSingle()).CopyTo(t[j..]);
+            }
+        }
+        for (; j < t.Length; j++)
+        {
+            var key = (int)Elem.AbsKey(t[j]);
+            var index = (int)(start + j);
+            var keep = (key > LowKey || (key == LowKey && index >= LowIndex)) && (key < HighKey || (key == HighKey && index <= HighIndex));
+            if (!keep) t[j] = 0;
+        }
     }
 }

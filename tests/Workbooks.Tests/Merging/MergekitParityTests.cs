@@ -318,10 +318,19 @@ public class MergekitParityTests
     [InlineData("task_arithmetic", null, false, false)]
     [InlineData("ties", 0.3, true, true)]
     [InlineData("magnitude_prune", 0.2, false, false)]
-    public void Fused_kernels_give_the_tensor_op_pipelines_result(string method, double? density, bool elect, bool normalize)
+    [InlineData("ties", 0.3, true, true, true)]             // a tensor of 300,000 entries: top-k's sampled window
+    [InlineData("magnitude_prune", 0.2, false, false, true)]
+    public void Fused_kernels_give_the_tensor_op_pipelines_result(string method, double? density, bool elect, bool normalize, bool large = false)
     {
-        var @base = RandomModel(1);
-        var models = new[] { RandomModel(2, near: @base), RandomModel(3, near: @base), RandomModel(4, near: @base) };
+        Dictionary<string, Tensor> Large(long seed, Dictionary<string, Tensor>? near = null)
+        {
+            using var g = new Generator((ulong)seed);
+            var w = randn([600, 500], generator: g) * 0.01;
+            return Dict(("w", near is null ? w : near["w"] + w));
+        }
+        var @base = large ? Large(1) : RandomModel(1);
+        var models = large ? new[] { Large(2, @base), Large(3, @base), Large(4, @base) }
+            : new[] { RandomModel(2, near: @base), RandomModel(3, near: @base), RandomModel(4, near: @base) };
         double[] weights = [1.0, 0.6, -0.3];
         var merged = Merger.Merge(@base, models, new MergeOptions { Method = method, Density = density, Weights = weights, Lambda = 0.8 });
         foreach (var name in @base.Keys)
@@ -362,6 +371,38 @@ public class MergekitParityTests
                 Assert.Equal(values.Sum(v => (double)Math.Abs(v)), before, 1e-9);
                 Assert.Equal(Enumerable.Range(0, n).Where(j => keep[j]).Sum(j => (double)Math.Abs(values[j])), after, 1e-9);
             }
+        }
+    }
+
+    [Theory]
+    [InlineData("ties", true)]            // random magnitudes with many ties: the sampled window
+    [InlineData("strided", false)]        // every fifth entry large: the sample (a stride of ten) sees only those, and misses
+    [InlineData("unchanged", false)]      // most entries unchanged: the boundary lies among zeros
+    public void The_sampled_window_keeps_exactly_the_ranks_of_magnitude_then_index(string data, bool sampled)
+    {
+        var random = new Random(12);
+        var n = 5 * 65_536;
+        var levels = Enumerable.Range(0, 300).Select(_ => (float)(random.NextDouble() * 0.01)).ToArray();
+        var values = Enumerable.Range(0, n).Select(j => data switch
+        {
+            "strided" => (j % 5 == 0 ? 1f : 0.001f) * (float)(1 + random.NextDouble()),
+            "unchanged" => random.NextDouble() < 0.95 ? 0f : levels[random.Next(levels.Length)],
+            _ => levels[random.Next(levels.Length)],
+        } * (random.Next(2) == 0 ? 1 : -1)).ToArray();
+        var order = Enumerable.Range(0, n).OrderBy(j => Math.Abs(values[j])).ThenBy(j => j).ToArray();
+        // Top-k, breadcrumbs' window, a single rank.
+        foreach (var (lo, hi) in new[] { (n * 9L / 10, (long)n), (n * 89L / 100, n - n / 100L), (n * 7L / 15, n * 7L / 15 + 1) })
+        {
+            using var m = tensor(values);
+            using var b = zeros(n);
+            var window = SparsifyKernels.FindWindowBySample(new FlatTensor<float>(m), new FlatTensor<float>(b), lo, hi);
+            Assert.Equal(sampled, window is not null);
+            if (window is not { } w) continue;
+            var keep = new bool[n];
+            for (var r = lo; r < hi; r++) keep[order[r]] = true;
+            var d = (float[])values.Clone();
+            for (var start = 0; start < n; start += 2048) w.Apply(d.AsSpan(start, Math.Min(2048, n - start)), start);
+            for (var j = 0; j < n; j++) Assert.Equal(keep[j] ? values[j] : 0f, d[j]);
         }
     }
 
