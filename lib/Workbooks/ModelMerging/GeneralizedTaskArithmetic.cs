@@ -12,11 +12,12 @@ namespace Workbooks.ModelMerging;
 /// only the deltas that agree with it; sum; optionally normalise by the (agreeing) weights' sum, which
 /// under an election makes TIES' disjoint mean; scale by lambda (or Model Stock's ratio); add to the base.
 /// <para>
-/// The work is fused per tensor: top-k histograms |delta|'s top bits as it forms the delta, then masks
-/// in one more pass, ranking only the entries that share a boundary's bin; DELLA ranks within rows by
-/// bucketing, for the entries whose draw can keep them; the random drops draw from a counter-based
-/// generator inside the final pass; that pass forms, drops, weights, elects and sums all models' deltas
-/// block by block, on every core.
+/// The work is fused per tensor: top-k finds its window's boundary entries in one read of a large float
+/// tensor (placed first by a sample), and the final pass applies it (elsewhere it histograms |delta|'s top
+/// bits as it forms the delta, then masks in one more pass, ranking only the entries that share a
+/// boundary's bin); DELLA ranks within rows by bucketing, for the entries whose draw can keep them; the
+/// random drops draw from a counter-based generator inside the final pass; that pass forms, windows,
+/// drops, weights, elects and sums all models' deltas block by block, on every core.
 /// Beyond the inputs (which are scratch) nothing tensor-sized is allocated: top-k gathers at most one
 /// entry in eight of a tensor (and no more than 4M), its boundary bins' entries.
 /// </para>

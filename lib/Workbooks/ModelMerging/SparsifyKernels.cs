@@ -7,8 +7,8 @@ using System.Runtime.Intrinsics;
 namespace Workbooks.ModelMerging;
 
 /// <summary>
-/// The sparsification passes over one delta, in place. Top-k and breadcrumbs rank entries by
-/// (|delta|, index) and keep a window of ranks. A histogram of |delta|'s top 16 IEEE bits, taken as the
+/// The sparsification passes over one delta, in place (but top-k's sampled window, which the combining
+/// pass applies). Top-k and breadcrumbs rank entries by (|delta|, index) and keep a window of ranks. A histogram of |delta|'s top 16 IEEE bits, taken as the
 /// delta is formed, places the window's two boundaries in bins; one more pass zeroes what lies outside
 /// them, keeps what lies between and gathers the few entries of the boundary bins, ranked among
 /// themselves. Where that does not fit (doubles, a boundary among zeros, large boundary bins) a radix
@@ -348,8 +348,10 @@ static class SparsifyKernels
         var bounds = ranks.Count;
         Chunks.For(n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c, s, len) =>
         {
+            if (overflow) return;
             var ms = m.Slice(s, len);
             var bs = b.Slice(s, len);
+            var cap = len / 8;
             // Each boundary's range [low, high], the second a copy of the first when there is one boundary.
             int low0 = from[0], high0 = to[0], low1 = from[bounds - 1], high1 = to[bounds - 1];
             var found0 = new List<ulong>();
@@ -387,12 +389,14 @@ static class SparsifyKernels
                         if (k >= low0 && k <= high0) found0.Add(((ulong)(uint)k << 32) | (uint)(s + j + e));
                         if (bounds > 1 && k >= low1 && k <= high1) found1.Add(((ulong)(uint)k << 32) | (uint)(s + j + e));
                     }
+                    // A range that holds more than one entry in eight: the sample misled; stop gathering.
+                    if (found0.Count > cap || found1.Count > cap) { overflow = true; return; }
                 }
                 count0 = Vector256.Sum(counts0);
                 count1 = Vector256.Sum(counts1);
             }
             for (; j < len; j++) Gather((int)Elem.AbsKey(ms[j] - bs[j]), j);
-            if (found0.Count > len / 8 || found1.Count > len / 8) overflow = true;
+            if (found0.Count > cap || found1.Count > cap) overflow = true;
             below[c, 0] = count0;
             gathered[c, 0] = found0;
             below[c, 1] = count1;

@@ -378,6 +378,7 @@ public class MergekitParityTests
     [InlineData("ties", true)]            // random magnitudes with many ties: the sampled window
     [InlineData("strided", false)]        // every fifth entry large: the sample (a stride of ten) sees only those, and misses
     [InlineData("unchanged", false)]      // most entries unchanged: the boundary lies among zeros
+    [InlineData("constant", false)]       // one magnitude throughout: a range holds every entry, too many to gather
     public void The_sampled_window_keeps_exactly_the_ranks_of_magnitude_then_index(string data, bool sampled)
     {
         var random = new Random(12);
@@ -387,6 +388,7 @@ public class MergekitParityTests
         {
             "strided" => (j % 5 == 0 ? 1f : 0.001f) * (float)(1 + random.NextDouble()),
             "unchanged" => random.NextDouble() < 0.95 ? 0f : levels[random.Next(levels.Length)],
+            "constant" => 0.005f,
             _ => levels[random.Next(levels.Length)],
         } * (random.Next(2) == 0 ? 1 : -1)).ToArray();
         var order = Enumerable.Range(0, n).OrderBy(j => Math.Abs(values[j])).ThenBy(j => j).ToArray();
