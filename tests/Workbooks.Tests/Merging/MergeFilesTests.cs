@@ -55,6 +55,32 @@ public class MergeFilesTests
     }
 
     [Fact]
+    public void The_merge_command_writes_what_the_library_merges_with_or_without_sync()
+    {
+        using var dir = new TempDir();
+        var (basePath, models) = WriteInputs(dir);
+        var expected = dir.File("library.safetensors");
+        Merger.MergeFiles(basePath, models, new MergeOptions { Method = "ties", Density = 0.4, Seed = 3 }, expected);
+        foreach (var sync in new[] { false, true })
+        {
+            var outPath = dir.File($"command-{sync}.safetensors");
+            var info = new System.Diagnostics.ProcessStartInfo(Workbooks.Cli.Notebooks.ChildProcess.Dotnet)
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            };
+            string[] args = [Workbooks.Tests.Notebooks.RepoPaths.CliDll, "merge", "--base", basePath, "--models", .. models,
+                "--method", "ties", "--density", "0.4", "--seed", "3", "--out", outPath, .. (sync ? new[] { "--sync" } : [])];
+            foreach (var a in args) info.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(info)!;
+            var err = p.StandardError.ReadToEndAsync();
+            p.StandardOutput.ReadToEnd();
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "the command did not exit");
+            Assert.True(p.ExitCode == 0, err.Result);
+            Assert.Equal(File.ReadAllBytes(expected), File.ReadAllBytes(outPath));
+        }
+    }
+
+    [Fact]
     public void Excluded_tensors_are_copied_from_the_base_unchanged()
     {
         using var dir = new TempDir();
