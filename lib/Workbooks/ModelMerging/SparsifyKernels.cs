@@ -500,7 +500,9 @@ static class SparsifyKernels
     /// ranks along dim 1; a 1-D tensor is one row) the entry of ascending magnitude rank r (0..m-1) is kept
     /// with probability p = density - epsilon + 2 epsilon r / (m - 1), and, when <paramref name="inverse"/>,
     /// divided by its p. A one-entry row gets p = density. Equal magnitudes rank by index. Returns the L1
-    /// norms of the delta before and after.
+    /// norms of the delta before and after, for the L1 rescale: zeros when dividing by p, which needs none.
+    /// Float rows of two entries or more, contiguous, divided by p, go to <see cref="DellaRows"/> where the
+    /// machine has AVX2 and FMA: the same bits, about four times faster.
     /// <para>
     /// No row is sorted. Each entry's draw comes first: at or above density + epsilon's threshold it is
     /// dropped whatever its rank, which settles most entries. The others are ranked by bucketing the row
@@ -519,13 +521,31 @@ static class SparsifyKernels
         if (len > int.MaxValue || len * inner > int.MaxValue)
             throw new NotSupportedException("della ranks rows of at most 2^31 entries.");
         var rows = outer * inner;
+        // Draws at or above the threshold of the largest p (the last rank's, as computed below) drop whatever the rank.
+        var never = Math.Max(CounterRng.Threshold(density - epsilon + 1.0 * 2 * epsilon), CounterRng.Threshold(density));
+        if (typeof(T) == typeof(float) && inverse && inner == 1 && len >= 2 && DellaRows.Supported)
+        {
+            // Blocks of whole rows, about a chunk each: one row's work is too short to schedule alone.
+            var blockRows = (int)Math.Max(1, Chunks.Size / len);
+            var mf = Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref m);
+            var bf = Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref b);
+            Parallel.For(0, (int)((rows + blockRows - 1) / blockRows), block =>
+            {
+                var first = (long)block * blockRows;
+                var count = (int)Math.Min(blockRows, rows - first);
+                unsafe
+                {
+                    fixed (float* mp = mf.Slice(first * len, (int)(count * len)), bp = bf.Slice(first * len, (int)(count * len)))
+                        DellaRows.Run(mp, bp, first, count, (int)len, density, epsilon, never, key);
+                }
+            });
+            return (0, 0);
+        }
         var before = new double[rows];
         var after = new double[rows];
         var slab = (int)(len * inner);
         // Buckets of 1/32 of a binade: sign-free IEEE bits less the mantissa's lowest (23 - 5 or 52 - 5).
         var shift = Elem.IsFloat<T>() ? 18 : 47;
-        // Draws at or above the threshold of the largest p (the last rank's, as computed below) drop whatever the rank.
-        var never = Math.Max(CounterRng.Threshold(density - epsilon + 1.0 * 2 * epsilon), CounterRng.Threshold(density));
         Parallel.For(0L, rows, () => new DellaScratch((int)len), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (row, _, scratch) =>
         {
             var o = row / inner;
@@ -605,7 +625,7 @@ static class SparsifyKernels
             after[row] = y;
             return scratch;
         }, _ => { });
-        return (Chunks.Sum(before), Chunks.Sum(after));
+        return inverse ? (0, 0) : (Chunks.Sum(before), Chunks.Sum(after));
     }
 
     const ulong SpanBuckets = 16 * 32;

@@ -190,6 +190,56 @@ public class MergekitParityTests
         AssertClose(DellaReference(@base, models, rows, cols, 0.4, 0.1, 21, elect, normalize), merged, tolerance: 1e-5);
     }
 
+    [Theory]
+    [InlineData(0.1, 0.05)]  // few entries can be kept: only those are finished
+    [InlineData(0.5, 0.15)]  // every entry a candidate
+    [InlineData(0.9, 0.09)]
+    public void Della_rows_give_bit_for_bit_the_entries_of_their_definition(double density, double epsilon)
+    {
+        // Row lengths around the kernels' 8-entry steps, rows of repeated values and of zeros, an Inf and a NaN.
+        var random = new Random(21);
+        foreach (var len in new[] { 2, 3, 7, 8, 9, 17, 512, 1537, 2048 })
+            foreach (var kind in new[] { "smooth", "repeated", "zeros", "special" })
+            {
+                var rows = Math.Max(4, 20_000 / len);
+                var b = new float[rows * len];
+                var m = new float[rows * len];
+                for (var i = 0; i < m.Length; i++)
+                {
+                    b[i] = (float)(random.NextDouble() - 0.5) * 0.04f;
+                    var d = kind switch
+                    {
+                        "repeated" => Math.Round((random.NextDouble() - 0.5) * 6) / 256.0,
+                        "zeros" => i / len % 3 == 0 || random.Next(4) == 0 ? 0 : (random.NextDouble() - 0.5) * 0.01,
+                        _ => (random.NextDouble() - 0.5) * 0.01,
+                    };
+                    m[i] = kind == "repeated" || kind == "zeros" ? b[i] + (float)d : (float)(b[i] + d);
+                }
+                if (kind == "special") { m[len / 2] = float.PositiveInfinity; m[m.Length - 1] = float.NaN; }
+                // The definition, entry by entry: rank by (|d| bits, index) within the row, keep iff draw < Threshold(p), divide by p.
+                var key = CounterRng.StreamKey(5, 1);
+                var expected = new float[m.Length];
+                for (var r = 0; r < rows; r++)
+                {
+                    var d = Enumerable.Range(0, len).Select(j => m[r * len + j] - b[r * len + j]).ToArray();
+                    var order = Enumerable.Range(0, len).OrderBy(j => BitConverter.SingleToUInt32Bits(d[j]) & 0x7FFF_FFFFu).ThenBy(j => j).ToArray();
+                    for (var rank = 0; rank < len; rank++)
+                    {
+                        var j = order[rank];
+                        var p = density - epsilon + (double)rank / (len - 1) * 2 * epsilon;
+                        expected[r * len + j] = CounterRng.Draw(key, (long)r * len + j) < CounterRng.Threshold(p) ? (float)(d[j] / p) : 0f;
+                    }
+                }
+                using var mt = tensor(m).reshape(rows, len);
+                using var bt = tensor(b).reshape(rows, len);
+                SparsifyKernels.DellaMagprune(new FlatTensor<float>(mt), new FlatTensor<float>(bt), [rows, len], density, epsilon, inverse: true, key);
+                var actual = mt.data<float>().ToArray();
+                for (var i = 0; i < m.Length; i++)
+                    if (BitConverter.SingleToUInt32Bits(expected[i]) != BitConverter.SingleToUInt32Bits(actual[i]))
+                        Assert.Fail($"len {len}, {kind}, entry {i}: expected {expected[i]}, got {actual[i]}");
+            }
+    }
+
     [Fact]
     public void Della_refuses_an_epsilon_that_takes_probabilities_outside_zero_to_one()
     {
