@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 // reading every input once (the floor a streaming merge cannot beat), the merge itself (as `workbooks
 // merge` runs it, and with --sync), and each phase's peak resident memory against the inputs' total size.
 // Usage: Workbooks.MergeBench [--size small|medium|124m] [--models 3] [--method all|NAME,NAME] [--density 0.1]
-//                             [--dtype f32|bf16|f16] [--dir FOLDER] [--keep] [--reuse]
+//                             [--dtype f32|bf16|f16] [--repeat 3] [--dir FOLDER] [--keep] [--reuse]
+// Each method's time is the median of --repeat merges (each one's time is printed too); --sync is timed once.
 // --reuse skips generating when --dir already holds the inputs (from a run with --keep).
 // On a busy machine run it with OMP_WAIT_POLICY=PASSIVE: spinning OpenMP workers cost several times over.
 var opts = Args.Parse(args);
@@ -19,6 +20,8 @@ var k = int.Parse(opts.Get("--models", "3"), CultureInfo.InvariantCulture);
 var methodArg = opts.Get("--method", "all");
 var methods = methodArg == "all" ? MergeMethods.Names.ToList() : methodArg.Split(',', StringSplitOptions.TrimEntries).ToList();
 var density = double.Parse(opts.Get("--density", "0.1"), CultureInfo.InvariantCulture);
+var repeats = int.Parse(opts.Get("--repeat", "3"), CultureInfo.InvariantCulture);
+if (repeats < 1) throw new ArgumentException("--repeat must be 1 or more.");
 var dtype = opts.Get("--dtype", "f32") switch
 {
     "f32" => ScalarType.Float32, "bf16" => ScalarType.BFloat16, "f16" => ScalarType.Float16,
@@ -59,20 +62,25 @@ try
     var readSeconds = clock.Elapsed.TotalSeconds;
     Console.WriteLine($"read once, reused buffers   {readSeconds,7:F2} s   {readBytes / 1e6 / readSeconds,7:F0} MB/s   peak RSS {PeakMemory.Peak() / 1e6:F0} MB (at start {before / 1e6:F0} MB)");
 
-    // The floor again, so that every ratio below is against the faster of the two reads of this run.
-    clock.Restart();
-    ReadAll(modelPaths.Prepend(basePath), reuseBuffers: true);
-    readSeconds = Math.Min(readSeconds, clock.Elapsed.TotalSeconds);
+    // The floor four times more, so that every ratio below is against the fastest of five reads of this run.
+    for (var r = 0; r < 4; r++)
+    {
+        clock.Restart();
+        ReadAll(modelPaths.Prepend(basePath), reuseBuffers: true);
+        readSeconds = Math.Min(readSeconds, clock.Elapsed.TotalSeconds);
+    }
     // What writing the output costs on its own: one model's size written on this thread, then the same synced to disk.
-    Settle(basePath);
+    if (File.Exists(outPath)) Settle(outPath);
     clock.Restart();
     WriteOnce(basePath, outPath, sync: false);
     var writeSeconds = clock.Elapsed.TotalSeconds;
-    Settle(outPath);
+    var deleteSeconds = Settle(outPath);
     clock.Restart();
     WriteOnce(basePath, outPath, sync: true);
     var syncSeconds = clock.Elapsed.TotalSeconds;
+    Settle(outPath);
     Console.WriteLine($"write once (one model's size, the output) {writeSeconds,7:F3} s = {writeSeconds / readSeconds:F1}x the read-once floor; synced to disk {syncSeconds,7:F3} s = {syncSeconds / readSeconds:F1}x");
+    Console.WriteLine($"deleting that file (untimed below: every merge writes a new file) {deleteSeconds,7:F3} s = {deleteSeconds / readSeconds:F1}x");
     var largest = model.Tensors().Max(t => t.Shape.Aggregate(1L, (a, b) => a * b)) * SafetensorsDType.SizeOf(dtype);
     Console.WriteLine($"read-once floor {readSeconds:F3} s; largest tensor {largest / 1e6:F0} MB x {k + 1} inputs = {largest * (k + 1) / 1e6:F0} MB");
     Console.WriteLine($"{"method",-18} {"seconds",8} {"x read",7} {"MB/s",7} {"peak RSS - start",17} {"of inputs",9} {"--sync",8} {"x read",7}");
@@ -88,25 +96,34 @@ try
             Epsilon = method.StartsWith("della") ? Math.Min(0.15, density / 2) : null,
         };
         // Untimed: the method's first call on the first layer's tensors alone, so that compiling its kernels
-        // (part of a command's start-up, tens of milliseconds for the fully optimised ones) is not timed; then
-        // no output of an earlier merge is left waiting to be written back.
+        // (part of a command's start-up, tens of milliseconds for the fully optimised ones) is not timed; and
+        // before each timed merge, no output of an earlier one is left waiting to be written back, or to be
+        // deleted (the deletion's time is printed above), so that each merge writes a new file.
         Merger.MergeFiles(basePath, inputs, options with { Include = ["h.0.*"] }, outPath);
         Settle(outPath);
         PeakMemory.Reset();
         before = PeakMemory.Current();
-        clock.Restart();
-        var summary = Merger.MergeFiles(basePath, inputs, options, outPath);
-        var mergeSeconds = clock.Elapsed.TotalSeconds;
+        MergeSummary summary = null!;
+        var times = new List<double>();
+        for (var r = 0; r < repeats; r++)
+        {
+            clock.Restart();
+            summary = Merger.MergeFiles(basePath, inputs, options, outPath);
+            times.Add(clock.Elapsed.TotalSeconds);
+            Settle(outPath);
+        }
+        var mergeSeconds = Median(times);
         var mergePeak = PeakMemory.Peak();
-        Settle(outPath);
         clock.Restart();
         Merger.MergeFiles(basePath, inputs, options, outPath, sync: true);
         var syncedSeconds = clock.Elapsed.TotalSeconds;
+        Settle(outPath);
         var read = inputs.Prepend(basePath).Sum(p => new FileInfo(p).Length);
         // The floor for this method's own inputs (slerp reads two of the files).
         var floor = readSeconds * read / inputBytes;
         Console.WriteLine($"{method,-18} {mergeSeconds,8:F3} {mergeSeconds / floor,6:F1}x {summary.BytesRead / 1e6 / mergeSeconds,7:F0} " +
-                          $"{(mergePeak - before) / 1e6,13:F0} MB {(double)(mergePeak - before) / read,9:P0} {syncedSeconds,8:F3} {syncedSeconds / floor,6:F1}x");
+                          $"{(mergePeak - before) / 1e6,13:F0} MB {(double)(mergePeak - before) / read,9:P0} {syncedSeconds,8:F3} {syncedSeconds / floor,6:F1}x" +
+                          $"   runs {string.Join(" ", times.Select(t => t.ToString("F3", CultureInfo.InvariantCulture)))}");
     }
     Console.WriteLine($"managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0} MB (tensors live in native memory, counted in RSS)");
 }
@@ -144,11 +161,14 @@ static void Generate(BenchModel model, ScalarType dtype, string basePath, List<s
     }
 }
 
-// Waits until a file's data is on disk, so that its writeback does not run during the next measurement.
-static void Settle(string path)
+// Waits until a file's data is on disk, so that its writeback does not run during the next measurement,
+// then deletes it (the next measurement writes a new file) and returns how long the deletion took.
+static double Settle(string path)
 {
-    using var f = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-    f.Flush(flushToDisk: true);
+    using (var f = new FileStream(path, FileMode.Open, FileAccess.ReadWrite)) f.Flush(flushToDisk: true);
+    var clock = Stopwatch.StartNew();
+    File.Delete(path);
+    return clock.Elapsed.TotalSeconds;
 }
 
 static void WriteOnce(string layoutFrom, string outPath, bool sync)
@@ -197,6 +217,12 @@ static long ReadAll(IEnumerable<string> paths, bool reuseBuffers)
     }
     foreach (var b in buffers.Values) b.Dispose();
     return bytes;
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
 static string LoadAverage() =>

@@ -39,7 +39,6 @@ static unsafe class DellaRows
     static ulong Threshold(double p) => CounterRng.Threshold(p);
 
     const int W = 4;                     // rank window; buckets with more than W + 1 entries are ranked separately
-    const ulong Golden = 0x9E3779B97F4A7C15ul, C1 = 0xBF58476D1CE4E5B9ul, C2 = 0x94D049BB133111EBul;
 
     /// <summary>
     /// Rows firstRow .. firstRow + rows - 1 of a tensor of rows of <paramref name="len"/> entries (2 or more),
@@ -298,31 +297,12 @@ static unsafe class DellaRows
         }
     }
 
-    // 64-bit multiply by a constant c: lo(a)lo(c) + ((lo(a)hi(c) + hi(a)lo(c)) << 32); cSw holds (hi(c), lo(c)) per 64-bit lane
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<ulong> Mul64(Vector256<ulong> a, Vector256<ulong> cLo, Vector256<uint> cSw)
-    {
-        var lo = Avx2.Multiply(a.AsUInt32(), cLo.AsUInt32());
-        var t = Avx2.MultiplyLow(a.AsUInt32(), cSw).AsUInt64();
-        return lo + Avx2.ShiftLeftLogical(t + Avx2.ShiftRightLogical(t, 32), 32);
-    }
-
-    // SplitMix64 of pairs q0 .. q0 + np - 1 (rounded up to 4): db[i] = Mix(key + (q0 + i + 1) * golden)
+    // The draws of pairs q0 .. q0 + np - 1 (rounded up to 4) as 64-bit words: draw 2i of the stream's pair q0 + i
+    // in the low half of word i, 2i + 1 in the high half.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Draws(ulong* db, ulong key, ulong q0, int np)
     {
-        var zv = Vector256.Create(key + (q0 + 1) * Golden, key + (q0 + 2) * Golden, key + (q0 + 3) * Golden, key + (q0 + 4) * Golden);
-        var step = Vector256.Create(unchecked(4 * Golden));
-        var c1Lo = Vector256.Create(C1 & 0xFFFFFFFF); var c1Sw = Vector256.Create((C1 & 0xFFFFFFFF) << 32 | C1 >> 32).AsUInt32();
-        var c2Lo = Vector256.Create(C2 & 0xFFFFFFFF); var c2Sw = Vector256.Create((C2 & 0xFFFFFFFF) << 32 | C2 >> 32).AsUInt32();
-        for (var i = 0; i < np; i += 4)
-        {
-            var z = zv; zv += step;
-            z ^= Avx2.ShiftRightLogical(z, 30); z = Mul64(z, c1Lo, c1Sw);
-            z ^= Avx2.ShiftRightLogical(z, 27); z = Mul64(z, c2Lo, c2Sw);
-            z ^= Avx2.ShiftRightLogical(z, 31);
-            Avx.Store(db + i, z);
-        }
+        for (var i = 0; i < np; i += 4) CounterRng.Draw8(key, (long)(2 * (q0 + (ulong)i))).Store((uint*)(db + i));
     }
 
     // Dense final, 4 entries per step: p from the rank (verified formula), int32 keep test, exact double division.
