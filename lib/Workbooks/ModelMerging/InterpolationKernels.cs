@@ -80,7 +80,8 @@ static class InterpolationKernels
     {
         var k = models.Length;
         var pairs = k * (k + 1) / 2;
-        Span<Vector256<double>> acc = stackalloc Vector256<double>[pairs];
+        // On the stack for the usual few models (a thread-pool thread's stack is not the place for hundreds).
+        Span<Vector256<double>> acc = pairs <= 64 ? stackalloc Vector256<double>[pairs] : new Vector256<double>[pairs];
         acc.Clear();
         var deltas = new double[k * Block];
         var tail = new double[pairs];
