@@ -41,42 +41,66 @@ static unsafe class DellaRows
     const int W = 4;                     // rank window; buckets with more than W + 1 entries are ranked separately
 
     /// <summary>
-    /// Rows firstRow .. firstRow + rows - 1 of a tensor of rows of <paramref name="len"/> entries (2 or more),
-    /// m and b pointing at the first of them; the draw of entry j of row r is entry r * len + j of the stream.
-    /// <paramref name="never"/>: draws at or above it drop whatever the rank.
+    /// What every row of one tensor shares: each rank's p and threshold, and which shortcuts of the final
+    /// pass give the same bits for every rank. Computed once per tensor, not per block of rows.
+    /// </summary>
+    public sealed class Plan
+    {
+        public readonly int Len;
+        public readonly ulong Never;
+        public readonly double[] P;
+        public readonly uint[] Thresholds;
+        public readonly double Base, Eps2, N, Inv;
+        public readonly bool Arith, Clamp, Fused, Sparse;
+        public readonly int NeverI;
+
+        /// <param name="never">Draws at or above it drop whatever the rank.</param>
+        public Plan(int len, double density, double epsilon, ulong never)
+        {
+            if (len < 2) throw new ArgumentOutOfRangeException(nameof(len), "DellaRows takes rows of two entries or more.");
+            Len = len;
+            Never = never;
+            P = new double[len];
+            // Exactly as the portable code: p = density - epsilon + (r / (len - 1)) * 2 * epsilon.
+            for (var r = 0; r < len; r++) P[r] = density - epsilon + (double)r / (len - 1) * 2 * epsilon;
+            // Can p be recomputed from the rank in the final pass (bit-exact for every rank)?
+            (Base, Eps2, N) = (density - epsilon, 2 * epsilon, len - 1);
+            Inv = 1.0 / N;
+            Arith = true;
+            for (var r = 0; r < len && Arith; r++)
+            {
+                double rr = r, q = rr * Inv;
+                q = Math.FusedMultiplyAdd(Math.FusedMultiplyAdd(-q, N, rr), Inv, q);
+                Arith = BitConverter.DoubleToUInt64Bits(Base + q * Eps2) == BitConverter.DoubleToUInt64Bits(P[r]);
+            }
+            // Can the keep test run in int32 (draw - 2^31 < cvt(fma(p, 2^32, -2^31)), optionally clamped to never)?
+            for (var r = 0; r < len; r++) Clamp |= Threshold(P[r]) > never;
+            NeverI = (int)Math.Min((long)never - 2147483648L, int.MaxValue);
+            Fused = Arith && never < (1ul << 32);
+            for (var r = 0; r < len && Fused; r++)
+            {
+                var x = Math.Round(Math.FusedMultiplyAdd(P[r], 4294967296.0, -2147483648.0));   // cvtpd2dq: nearest-even, out of range -> int.MinValue
+                var ti = x >= -2147483648.0 && x <= 2147483647.0 ? (int)x : int.MinValue;
+                Fused = (Clamp ? Math.Min(ti, NeverI) : ti) == (long)Math.Min(Threshold(P[r]), never) - 2147483648L;
+            }
+            Sparse = Fused && never < 0.3 * 4294967296.0;
+            Thresholds = new uint[len];
+            if (Sparse) for (var r = 0; r < len; r++) Thresholds[r] = (uint)Math.Min(Threshold(P[r]), never);
+        }
+    }
+
+    /// <summary>
+    /// Rows firstRow .. firstRow + rows - 1 of a tensor of rows of plan.Len entries, m and b pointing at the
+    /// first of them; the draw of entry j of row r is entry r * len + j of the stream.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(float* wp, float* bp, long firstRow, int rows, int len, double density, double epsilon,
-        ulong never, ulong key)
+    public static void Run(Plan plan, float* wp, float* bp, long firstRow, int rows, ulong key)
     {
-        if (rows <= 0 || len < 2) throw new ArgumentOutOfRangeException(nameof(len), "DellaRows takes rows of two entries or more.");
-        var neverL = never;
-        var pT = new double[len];
-        // Exactly as the portable code: p = density - epsilon + (r / (len - 1)) * 2 * epsilon.
-        for (var r = 0; r < len; r++) pT[r] = density - epsilon + (double)r / (len - 1) * 2 * epsilon;
-        // Can p be recomputed from the rank in the final pass (bit-exact for every rank)?
-        double pbase = density - epsilon, eps2 = 2 * epsilon, n = len - 1, inv = 1.0 / n;
-        var arith = true;
-        for (var r = 0; r < len && arith; r++)
-        {
-            double rr = r, q = rr * inv;
-            q = Math.FusedMultiplyAdd(Math.FusedMultiplyAdd(-q, n, rr), inv, q);
-            arith = BitConverter.DoubleToUInt64Bits(pbase + q * eps2) == BitConverter.DoubleToUInt64Bits(pT[r]);
-        }
-        // Can the keep test run in int32 (draw - 2^31 < cvt(fma(p, 2^32, -2^31)), optionally clamped to never)?
-        var clamp = false;
-        for (var r = 0; r < len; r++) clamp |= Threshold(pT[r]) > neverL;
-        var neverI = (int)Math.Min((long)neverL - 2147483648L, int.MaxValue);
-        var fused = arith && neverL < (1ul << 32);
-        for (var r = 0; r < len && fused; r++)
-        {
-            var x = Math.Round(Math.FusedMultiplyAdd(pT[r], 4294967296.0, -2147483648.0));   // cvtpd2dq: nearest-even, out of range -> int.MinValue
-            var ti = x >= -2147483648.0 && x <= 2147483647.0 ? (int)x : int.MinValue;
-            fused = (clamp ? Math.Min(ti, neverI) : ti) == (long)Math.Min(Threshold(pT[r]), neverL) - 2147483648L;
-        }
-        var sparse = fused && neverL < 0.3 * 4294967296.0;
-        var thrT = new uint[len];
-        if (sparse) for (var r = 0; r < len; r++) thrT[r] = (uint)Math.Min(Threshold(pT[r]), neverL);
+        var len = plan.Len;
+        var neverL = plan.Never;
+        var (pT, thrT) = (plan.P, plan.Thresholds);
+        var (pbase, eps2, n, inv) = (plan.Base, plan.Eps2, plan.N, plan.Inv);
+        var (arith, clamp, fused, sparse, neverI) = (plan.Arith, plan.Clamp, plan.Fused, plan.Sparse, plan.NeverI);
 
         var nb = len;
         var bk = new ushort[len + 16]; var cnt = new ushort[nb + 16]; var heavy = new int[nb + 8]; var hsb = new int[nb + 8]; var hcb = new int[nb + 8];

@@ -30,11 +30,7 @@ readonly unsafe struct FlatTensor<T> where T : unmanaged
         if (t.dtype != expected) throw new ArgumentException($"A merge kernel for {expected} was given a {t.dtype} tensor.");
         tensor = t;
         Length = t.NumberOfElements;
-        if (Length == 0) return;
-        // A one-element view: Tensor.bytes cannot span tensors above 2 GiB.
-        using var all = t.view(-1);
-        using var first = all.narrow(0, 0, 1);
-        fixed (byte* p = first.bytes) data = (T*)p;
+        if (Length > 0) data = (T*)TensorBytes.Address(t);
     }
 
     public Span<T> Slice(long start, int length)

@@ -141,7 +141,7 @@ public sealed class GeneralizedTaskArithmetic(TaskArithmeticPreset preset) : IMe
                     var l1Norm = rescale == RescaleMode.L1;
                     if (!l1Norm && typeof(T) == typeof(float) && n > SparsifyKernels.SortedWindowMax
                         && SparsifyKernels.FindWindowBySample(Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref m),
-                            Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref Unsafe.AsRef(in @base)), lo, hi) is { } window)
+                            Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref @base), lo, hi) is { } window)
                     {
                         inputs[i] = new(m, Raw: true, T.CreateTruncating(w * inverse), T.CreateTruncating(w), null, 0, window);
                         break;

@@ -8,12 +8,17 @@ namespace Workbooks.ModelMerging;
 
 /// <summary>
 /// The sparsification passes over one delta, in place (but top-k's sampled window, which the combining
-/// pass applies). Top-k and breadcrumbs rank entries by (|delta|, index) and keep a window of ranks. A histogram of |delta|'s top 16 IEEE bits, taken as the
-/// delta is formed, places the window's two boundaries in bins; one more pass zeroes what lies outside
-/// them, keeps what lies between and gathers the few entries of the boundary bins, ranked among
-/// themselves. Where that does not fit (doubles, a boundary among zeros, large boundary bins) a radix
-/// select finds the boundary keys, 16 bits a pass. Nothing sorts the tensor or copies it, but for small
-/// float tensors (biases, norms), which sort in less time than the 65,536-bin histogram takes to set up.
+/// pass applies). Top-k and breadcrumbs rank entries by (|delta|, index) and keep a window of ranks:
+/// <list type="bullet">
+/// <item>a small float tensor (biases, norms) is sorted, in less time than the histogram below takes to set up;</item>
+/// <item>a large float tensor's window is found in one read, placed first by a sample (<see cref="FindWindowBySample"/>);</item>
+/// <item>otherwise a histogram of |delta|'s top 16 IEEE bits, taken as the delta is formed, places the
+/// window's two boundaries in bins; one more pass zeroes what lies outside them, keeps what lies between
+/// and gathers the few entries of the boundary bins, ranked among themselves;</item>
+/// <item>where that does not fit (doubles, a boundary among zeros, large boundary bins) a radix select
+/// finds the boundary keys, 16 bits a pass.</item>
+/// </list>
+/// None copies the tensor.
 /// </summary>
 static class SparsifyKernels
 {
@@ -304,9 +309,9 @@ static class SparsifyKernels
     /// boundary entries, for the combining pass to apply as it forms the delta: no pass writes or zeroes the
     /// delta. A sample of 32,768 entries at a fixed stride places each boundary's key within a range; one
     /// read of the tensor counts the entries below each range and gathers those within it, among which the
-    /// boundary is selected by (key, index). Null, for the passes above, when a range reaches the zeros and near-zeros,
-    /// gathers too much, or misses its boundary (a sample that does not represent the tensor): the window
-    /// is then the same, found more slowly.
+    /// boundary is selected by (key, index). Null, for the passes above, when a range reaches the zeros and
+    /// near-zeros, gathers too much, or misses its boundary (a sample that does not represent the tensor):
+    /// the window is then the same, found more slowly.
     /// </summary>
     public static RankWindow? FindWindowBySample(FlatTensor<float> m, FlatTensor<float> b, long lo, long hi)
     {
@@ -322,7 +327,7 @@ static class SparsifyKernels
             }
         });
         var sample = SortByUpperHalf(words.AsSpan(0, SampleSize), words.AsSpan(SampleSize)).ToArray();
-        // The boundary ranks: the lowest kept (none for top-k's lo = 0... rank lo), the highest kept (hi - 1).
+        // The boundary ranks: the lowest kept (lo, unless it is 0) and the highest kept (hi - 1, unless hi is n).
         var ranks = new List<long>();
         if (lo > 0) ranks.Add(lo);
         if (hi < n) ranks.Add(hi - 1);
@@ -527,6 +532,7 @@ static class SparsifyKernels
         {
             // Blocks of whole rows, about a chunk each: one row's work is too short to schedule alone.
             var blockRows = (int)Math.Max(1, Chunks.Size / len);
+            var plan = new DellaRows.Plan((int)len, density, epsilon, never);
             var mf = Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref m);
             var bf = Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref b);
             Parallel.For(0, (int)((rows + blockRows - 1) / blockRows), block =>
@@ -536,7 +542,7 @@ static class SparsifyKernels
                 unsafe
                 {
                     fixed (float* mp = mf.Slice(first * len, (int)(count * len)), bp = bf.Slice(first * len, (int)(count * len)))
-                        DellaRows.Run(mp, bp, first, count, (int)len, density, epsilon, never, key);
+                        DellaRows.Run(plan, mp, bp, first, count, key);
                 }
             });
             return (0, 0);
@@ -666,8 +672,9 @@ static class SparsifyKernels
 
     /// <summary>
     /// Sorts words by their upper 32 bits, stably, by a least-significant-digit radix sort (8-bit digits,
-    /// a digit every word shares skipped), for the entries gathered from top-k's boundary bins. Words that enter in index order leave ordered by (upper half, then entry order), so by
-    /// (key, index) when the key sits above the index. Returns whichever of the two buffers holds the result.
+    /// a digit every word shares skipped). Words that enter in index order leave ordered by (upper half,
+    /// then entry order), so by (key, index) when the key sits above the index. Returns whichever of the
+    /// two buffers holds the result.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static Span<ulong> SortByUpperHalf(Span<ulong> keys, Span<ulong> spare)

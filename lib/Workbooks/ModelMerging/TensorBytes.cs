@@ -8,9 +8,20 @@ namespace Workbooks.ModelMerging;
 /// Moves a CPU tensor's raw bytes to and from a file without an intermediate managed copy.
 /// Tensor.bytes is a span over the tensor's own memory, limited to 2 GiB, so larger tensors go in chunks.
 /// </summary>
-static class TensorBytes
+static unsafe class TensorBytes
 {
     const long ChunkBytes = 1L << 30;
+
+    /// <summary>
+    /// The address of a contiguous CPU tensor's first element (storage is native memory, which the GC never
+    /// moves), through a one-element view: Tensor.bytes cannot span tensors above 2 GiB.
+    /// </summary>
+    public static nint Address(Tensor tensor)
+    {
+        using var all = tensor.view(-1);
+        using var first = all.narrow(0, 0, 1);
+        fixed (byte* p = first.bytes) return (nint)p;
+    }
 
     /// <summary>Fills a contiguous CPU tensor from the file at the given offset; false if the file ends first.</summary>
     public static bool ReadInto(SafeFileHandle file, long offset, Tensor tensor)

@@ -8,7 +8,7 @@ namespace Workbooks.ModelMerging;
 /// allocations go straight back to the OS), which took several times longer than the reads themselves;
 /// reusing buffers removes that. A view is valid until the next request for the same slot and dtype.
 /// </summary>
-sealed unsafe class TensorPool : IDisposable
+sealed class TensorPool : IDisposable
 {
     readonly Dictionary<(int Slot, ScalarType DType), Tensor> buffers = new();
 
@@ -32,27 +32,18 @@ sealed unsafe class TensorPool : IDisposable
     /// </summary>
     public Tensor Claim(Tensor t, int slot)
     {
-        if (t.device_type == TorchSharp.DeviceType.CPU && t.is_contiguous() && t.NumberOfElements > 0)
-        {
-            var at = Address(t);
-            foreach (var ((s, dtype), buffer) in buffers)
-            {
-                if (s == slot || dtype != t.dtype || Address(buffer) != at) continue;
-                buffers.TryGetValue((slot, dtype), out var mine);
-                buffers[(slot, dtype)] = buffer;
-                if (mine is null) buffers.Remove((s, dtype));
-                else buffers[(s, dtype)] = mine;
-                return View(slot, t.dtype, t.shape);
-            }
-        }
-        return View(slot, t.dtype, t.shape).copy_(t);
-    }
-
-    static nint Address(Tensor t)
-    {
-        using var all = t.view(-1);
-        using var first = all.narrow(0, 0, 1);
-        fixed (byte* p = first.bytes) return (nint)p;
+        if (t.device_type != TorchSharp.DeviceType.CPU || !t.is_contiguous() || t.NumberOfElements == 0)
+            return View(slot, t.dtype, t.shape).copy_(t);
+        var at = TensorBytes.Address(t);
+        (int Slot, ScalarType DType)? holder = null;
+        foreach (var (key, buffer) in buffers)
+            if (key.Slot != slot && key.DType == t.dtype && TensorBytes.Address(buffer) == at) { holder = key; break; }
+        if (holder is not { } from) return View(slot, t.dtype, t.shape).copy_(t);
+        var held = buffers[from];
+        if (buffers.Remove((slot, t.dtype), out var mine)) buffers[from] = mine;
+        else buffers.Remove(from);
+        buffers[(slot, t.dtype)] = held;
+        return View(slot, t.dtype, t.shape);
     }
 
     public void Dispose()
