@@ -6,7 +6,9 @@ namespace Workbooks.ModelMerging;
 /// Reusable CPU buffers, one per (slot, dtype), handed out as views of the requested shape. Streaming
 /// a merge through fresh tensor-sized allocations costs a page fault per 4 KiB each time (large
 /// allocations go straight back to the OS), which took several times longer than the reads themselves;
-/// reusing buffers removes that. A view is valid until the next request for the same slot and dtype.
+/// reusing buffers removes that, and a new buffer asks for 2 MiB pages (<see cref="HugePages"/>), so that
+/// even its first use, once per merge, costs few faults. A view is valid until the next request for the
+/// same slot and dtype.
 /// </summary>
 sealed class TensorPool : IDisposable
 {
@@ -20,6 +22,7 @@ sealed class TensorPool : IDisposable
             buffer?.Dispose();
             // Kept out of any dispose scope: the pool owns its buffers across scopes.
             buffer = empty(Math.Max(n, 1), dtype: dtype).DetachFromDisposeScope();
+            HugePages.Advise(buffer);
             buffers[(slot, dtype)] = buffer;
         }
         return buffer.narrow(0, 0, n).view(shape);

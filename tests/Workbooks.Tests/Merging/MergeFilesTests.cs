@@ -183,4 +183,29 @@ public class MergeFilesTests
         var (basePath, models) = WriteInputs(dir);
         Assert.Throws<ArgumentException>(() => Merger.MergeFiles(basePath, models, new MergeOptions(), models[0]));
     }
+
+    [Fact]
+    public void A_new_pool_buffer_asks_for_huge_pages()
+    {
+        // Where Linux offers transparent huge pages, the mapping that holds a large pool buffer carries the
+        // "hg" flag (MADV_HUGEPAGE) in /proc/self/smaps; elsewhere there is nothing to check.
+        const string thp = "/sys/kernel/mm/transparent_hugepage/enabled";
+        if (!OperatingSystem.IsLinux() || !File.Exists(thp) || File.ReadAllText(thp).Contains("[never]")) return;
+        using var pool = new TensorPool();
+        var view = pool.View(0, ScalarType.Float32, [8L << 20]);
+        var middle = (ulong)TensorBytes.Address(view) + (16UL << 20);
+        string? flags = null;
+        var inside = false;
+        foreach (var line in File.ReadLines("/proc/self/smaps"))
+        {
+            var dash = line.IndexOf('-');
+            var space = line.IndexOf(' ');
+            if (dash > 0 && space > dash && ulong.TryParse(line[..dash], System.Globalization.NumberStyles.HexNumber, null, out var from)
+                && ulong.TryParse(line[(dash + 1)..space], System.Globalization.NumberStyles.HexNumber, null, out var to))
+                inside = from <= middle && middle < to;
+            else if (inside && line.StartsWith("VmFlags:")) { flags = line; break; }
+        }
+        Assert.NotNull(flags);
+        Assert.Contains(" hg", flags);
+    }
 }
