@@ -12,8 +12,8 @@ namespace Workbooks.ModelMerging;
 /// only the deltas that agree with it; sum; optionally normalise by the (agreeing) weights' sum, which
 /// under an election makes TIES' disjoint mean; scale by lambda (or Model Stock's ratio); add to the base.
 /// <para>
-/// The work is fused per tensor: top-k finds its window's boundary entries in one read of a large float
-/// tensor (placed first by a sample), and the final pass applies it (elsewhere it histograms |delta|'s top
+/// The work is fused per tensor: top-k finds every model's window boundary entries in one read of a large
+/// float tensor (placed first by a sample), and the final pass applies them (elsewhere it histograms |delta|'s top
 /// bits as it forms the delta, then masks in one more pass, ranking only the entries that share a
 /// boundary's bin); DELLA ranks within rows by bucketing, for the entries whose draw can keep them; the
 /// random drops draw from a counter-based generator inside the final pass; that pass forms, windows,
@@ -100,15 +100,33 @@ public sealed class GeneralizedTaskArithmetic(TaskArithmeticPreset preset) : IMe
         var @base = new FlatTensor<T>(baseTensor);
         var flats = models.Select(m => new FlatTensor<T>(m)).ToArray();
         var inputs = new CombineInput<T>[models.Count];
+        // As mergekit, a density of 1 leaves the delta alone: no mask and no rescale.
+        var sparsification = density >= 1 ? Sparsification.None : Preset.Sparsification;
+        var inverse = rescale == RescaleMode.Inverse ? 1 / density : 1;
+        // Top-k's and breadcrumbs' window of ranks depends on the tensor's size alone, so it is the same for
+        // every model; on a large float tensor it is found for all of them in one read, where a sample places it.
+        long lo = 0, hi = 0;
+        RankWindow?[]? windows = null;
+        if (sparsification is Sparsification.Magnitude or Sparsification.MagnitudeOutliers)
+        {
+            if (sparsification == Sparsification.Magnitude)
+            {
+                var keep = Sparsifier.KeepCount(n, density);
+                if (keep == 0)
+                    throw new ArgumentException(
+                        $"Density {density} keeps int({density} x {n}) = 0 of the {n} entries of tensor '{name}' (mergekit refuses this too): raise the density, or exclude the tensor.");
+                (lo, hi) = (n - keep, n);
+            }
+            else (lo, hi) = Sparsifier.OutlierWindow(n, density, options.Gamma ?? DefaultGamma);
+            if (rescale != RescaleMode.L1 && typeof(T) == typeof(float) && n > SparsifyKernels.SortedWindowMax)
+                windows = SparsifyKernels.FindWindowsBySample((FlatTensor<float>[])(object)flats, Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref @base), lo, hi);
+        }
         for (var i = 0; i < models.Count; i++)
         {
             var m = flats[i];
             var w = weights[i];
             var key = CounterRng.StreamKey(seed, i);
-            // As mergekit, a density of 1 leaves the delta alone: no mask and no rescale.
-            var method = density >= 1 ? Sparsification.None : Preset.Sparsification;
-            var inverse = rescale == RescaleMode.Inverse ? 1 / density : 1;
-            switch (method)
+            switch (sparsification)
             {
                 case Sparsification.None:
                     inputs[i] = new(m, Raw: true, T.CreateTruncating(w), T.CreateTruncating(w), null, 0);
@@ -128,24 +146,12 @@ public sealed class GeneralizedTaskArithmetic(TaskArithmeticPreset preset) : IMe
                 case Sparsification.Magnitude:
                 case Sparsification.MagnitudeOutliers:
                 {
-                    long lo, hi;
-                    if (method == Sparsification.Magnitude)
-                    {
-                        var keep = Sparsifier.KeepCount(n, density);
-                        if (keep == 0)
-                            throw new ArgumentException(
-                                $"Density {density} keeps int({density} x {n}) = 0 of the {n} entries of tensor '{name}' (mergekit refuses this too): raise the density, or exclude the tensor.");
-                        (lo, hi) = (n - keep, n);
-                    }
-                    else (lo, hi) = Sparsifier.OutlierWindow(n, density, options.Gamma ?? DefaultGamma);
-                    var l1Norm = rescale == RescaleMode.L1;
-                    if (!l1Norm && typeof(T) == typeof(float) && n > SparsifyKernels.SortedWindowMax
-                        && SparsifyKernels.FindWindowBySample(Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref m),
-                            Unsafe.As<FlatTensor<T>, FlatTensor<float>>(ref @base), lo, hi) is { } window)
+                    if (windows?[i] is { } window)
                     {
                         inputs[i] = new(m, Raw: true, T.CreateTruncating(w * inverse), T.CreateTruncating(w), null, 0, window);
                         break;
                     }
+                    var l1Norm = rescale == RescaleMode.L1;
                     var (before, after) = SparsifyKernels.SubtractAndKeepRankWindow(m, @base, lo, hi, l1Norm);
                     var l1 = l1Norm ? L1Ratio(before, after) : 1;
                     inputs[i] = new(m, Raw: false, T.CreateTruncating(w * inverse * l1), T.CreateTruncating(w), null, 0);
@@ -160,7 +166,7 @@ public sealed class GeneralizedTaskArithmetic(TaskArithmeticPreset preset) : IMe
                     break;
                 }
                 default:
-                    throw new NotSupportedException(method.ToString());
+                    throw new NotSupportedException(sparsification.ToString());
             }
         }
 

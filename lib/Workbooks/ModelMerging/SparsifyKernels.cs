@@ -11,7 +11,7 @@ namespace Workbooks.ModelMerging;
 /// pass applies). Top-k and breadcrumbs rank entries by (|delta|, index) and keep a window of ranks:
 /// <list type="bullet">
 /// <item>a small float tensor (biases, norms) is sorted, in less time than the histogram below takes to set up;</item>
-/// <item>a large float tensor's window is found in one read, placed first by a sample (<see cref="FindWindowBySample"/>);</item>
+/// <item>a large float tensor's window is found in one read, placed first by a sample (<see cref="FindWindowsBySample"/>);</item>
 /// <item>otherwise a histogram of |delta|'s top 16 IEEE bits, taken as the delta is formed, places the
 /// window's two boundaries in bins; one more pass zeroes what lies outside them, keeps what lies between
 /// and gathers the few entries of the boundary bins, ranked among themselves;</item>
@@ -305,149 +305,213 @@ static class SparsifyKernels
     const long MaxGathered = 1 << 22;
 
     /// <summary>
-    /// Top-k's or breadcrumbs' window of ranks [lo, hi) of d = m - b (a float tensor, not written), as its
-    /// boundary entries, for the combining pass to apply as it forms the delta: no pass writes or zeroes the
-    /// delta. A sample of 32,768 entries at a fixed stride places each boundary's key within a range; one
-    /// read of the tensor counts the entries below each range and gathers those within it, among which the
-    /// boundary is selected by (key, index). Null, for the passes above, when a range reaches the zeros and
-    /// near-zeros, gathers too much, or misses its boundary (a sample that does not represent the tensor):
-    /// the window is then the same, found more slowly.
+    /// Top-k's or breadcrumbs' window of ranks [lo, hi) of each d_i = m_i - b (float tensors, not written), as
+    /// its boundary entries, for the combining pass to apply as it forms the delta: no pass writes or zeroes
+    /// the delta. A sample of 32,768 entries at a fixed stride places each boundary's key within a range; one
+    /// read of the tensors (the base once for every model) counts the entries below each range and gathers
+    /// those within it, among which the boundary is selected by (key, index). A model's window is null, for
+    /// the passes above, when a range reaches the zeros and near-zeros, gathers too much, or misses its
+    /// boundary (a sample that does not represent the tensor): the window is then the same, found more slowly.
+    /// The sampling and the selections, one thread's work each, run for the models side by side.
     /// </summary>
-    public static RankWindow? FindWindowBySample(FlatTensor<float> m, FlatTensor<float> b, long lo, long hi)
+    public static RankWindow?[] FindWindowsBySample(FlatTensor<float>[] models, FlatTensor<float> b, long lo, long hi)
     {
-        var n = m.Length;
-        if (n < 8 * SampleSize || n >= int.MaxValue || lo >= hi) return null;
-        var words = new ulong[2 * SampleSize];
-        Parallel.For(0, 8, part =>
-        {
-            for (var i = part * SampleSize / 8; i < (part + 1) * SampleSize / 8; i++)
-            {
-                var at = i * n / SampleSize;
-                words[i] = Elem.AbsKey(m.Slice(at, 1)[0] - b.Slice(at, 1)[0]) << 32;
-            }
-        });
-        var sample = SortByUpperHalf(words.AsSpan(0, SampleSize), words.AsSpan(SampleSize)).ToArray();
+        var k = models.Length;
+        var n = b.Length;
+        var windows = new RankWindow?[k];
+        if (n < 8 * SampleSize || n >= int.MaxValue || lo >= hi) return windows;
         // The boundary ranks: the lowest kept (lo, unless it is 0) and the highest kept (hi - 1, unless hi is n).
         var ranks = new List<long>();
         if (lo > 0) ranks.Add(lo);
         if (hi < n) ranks.Add(hi - 1);
-        var from = new int[ranks.Count];
-        var to = new int[ranks.Count];
+        var bounds = ranks.Count;
+        // Each model's range [from, to] of keys per boundary, or null where its sample cannot place one.
+        var ranges = new (int From, int To, double Share)[]?[k];
+        Parallel.For(0, k, i => ranges[i] = SampleRanges(models[i], b, ranks));
+        var expected = new int[k, 2];
+        for (var i = 0; i < k; i++)
+            for (var r = 0; r < bounds && ranges[i] is { } range; r++)
+                expected[i, r] = (int)Math.Min(Chunks.Size / 8 + 1, 1.25 * Chunks.Size * range[r].Share + 16);
+        var chunks = Chunks.Count(n);
+        var below = new long[k, chunks, 2];
+        var gathered = new List<ulong>[k, chunks, 2];
+        var overflow = new bool[k];
+        Chunks.For(n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c, s, len) =>
+        {
+            var bs = b.Slice(s, len);
+            for (var i = 0; i < k; i++)
+            {
+                if (ranges[i] is not { } range || overflow[i]) continue;
+                var ms = models[i].Slice(s, len);
+                // Counted against a whole chunk, so that a short last chunk does not overflow on a few entries.
+                var cap = Chunks.Size / 8;
+                // Each boundary's range [low, high], the second a copy of the first when there is one boundary.
+                int low0 = range[0].From, high0 = range[0].To, low1 = range[bounds - 1].From, high1 = range[bounds - 1].To;
+                // Sized for what the sample expects a chunk to gather (and a quarter more), so that lists rarely grow.
+                var found0 = new List<ulong>(expected[i, 0] * len / Chunks.Size);
+                var found1 = bounds > 1 ? new List<ulong>(expected[i, 1] * len / Chunks.Size) : found0;
+                long count0 = 0, count1 = 0;
+                var j = 0;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    var magnitude = Vector256.Create(0x7FFF_FFFF);
+                    Vector256<int> lowV0 = Vector256.Create(low0), highV0 = Vector256.Create(high0),
+                        lowV1 = Vector256.Create(low1), highV1 = Vector256.Create(high1);
+                    Vector256<int> counts0 = Vector256<int>.Zero, counts1 = Vector256<int>.Zero;
+                    for (; j + 8 <= len; j += 8)
+                    {
+                        var key = (Vector256.Create<float>(ms[j..]) - Vector256.Create<float>(bs[j..])).AsInt32() & magnitude;
+                        var under0 = Vector256.LessThan(key, lowV0);
+                        var under1 = Vector256.LessThan(key, lowV1);
+                        counts0 -= under0;
+                        counts1 -= under1;
+                        // Lanes within a range are neither under it nor over it.
+                        var outside = (under0 | Vector256.GreaterThan(key, highV0)) & (under1 | Vector256.GreaterThan(key, highV1));
+                        if (outside == Vector256<int>.AllBitsSet) continue;
+                        for (var inside = ~outside.ExtractMostSignificantBits() & 0xFFu; inside != 0; inside &= inside - 1)
+                        {
+                            var e = BitOperations.TrailingZeroCount(inside);
+                            var x = key.GetElement(e);
+                            if (x >= low0 && x <= high0) found0.Add(((ulong)(uint)x << 32) | (uint)(s + j + e));
+                            if (bounds > 1 && x >= low1 && x <= high1) found1.Add(((ulong)(uint)x << 32) | (uint)(s + j + e));
+                        }
+                        // A range that holds more than one entry in eight of a chunk: the sample misled; stop gathering.
+                        if (found0.Count > cap || found1.Count > cap) break;
+                    }
+                    count0 = Vector256.Sum(counts0);
+                    count1 = Vector256.Sum(counts1);
+                }
+                for (; j < len && found0.Count <= cap && found1.Count <= cap; j++)
+                {
+                    var x = (int)Elem.AbsKey(ms[j] - bs[j]);
+                    if (x < low0) count0++;
+                    else if (x <= high0) found0.Add(((ulong)(uint)x << 32) | (uint)(s + j));
+                    if (bounds == 1) continue;
+                    if (x < low1) count1++;
+                    else if (x <= high1) found1.Add(((ulong)(uint)x << 32) | (uint)(s + j));
+                }
+                if (found0.Count > cap || found1.Count > cap) { overflow[i] = true; continue; }
+                below[i, c, 0] = count0;
+                gathered[i, c, 0] = found0;
+                below[i, c, 1] = count1;
+                gathered[i, c, 1] = found1;
+            }
+        });
+        Parallel.For(0, k, i =>
+        {
+            if (ranges[i] is null || overflow[i]) return;
+            var boundary = new ulong[bounds];
+            for (var r = 0; r < bounds; r++)
+            {
+                long under = 0, within = 0;
+                for (var c = 0; c < chunks; c++) { under += below[i, c, r]; within += gathered[i, c, r].Count; }
+                var at = ranks[r] - under;
+                if (at < 0 || at >= within) return;
+                var all = ArrayPool<ulong>.Shared.Rent((int)within);
+                var w = 0;
+                for (var c = 0; c < chunks; c++) foreach (var x in gathered[i, c, r]) all[w++] = x;
+                boundary[r] = SelectInPlace(all.AsSpan(0, w), (int)at);
+                ArrayPool<ulong>.Shared.Return(all);
+            }
+            var lowest = lo > 0 ? boundary[0] : 0ul;
+            var highest = hi < n ? boundary[^1] : ((ulong)int.MaxValue << 32) | int.MaxValue;
+            windows[i] = new RankWindow((int)(lowest >> 32), (int)(uint)lowest, (int)(highest >> 32), (int)(uint)highest);
+        });
+        return windows;
+    }
+
+    /// <summary>
+    /// For each boundary rank, the range of keys that a strided sample of |m - b| says holds it: five standard
+    /// deviations of the sample's quantile either side (and a little more for small tails). Null when a range
+    /// would reach the zeros, where a sample says too little. Only the order statistics needed are selected.
+    /// </summary>
+    static (int From, int To, double Share)[]? SampleRanges(FlatTensor<float> m, FlatTensor<float> b, List<long> ranks)
+    {
+        var sample = ArrayPool<uint>.Shared.Rent(SampleSize);
+        try
+        {
+            return SampleRanges(m, b, ranks, sample.AsSpan(0, SampleSize));
+        }
+        finally { ArrayPool<uint>.Shared.Return(sample); }
+    }
+
+    static (int From, int To, double Share)[]? SampleRanges(FlatTensor<float> m, FlatTensor<float> b, List<long> ranks, Span<uint> sample)
+    {
+        var n = b.Length;
+        // One thread: the strided loads stream, and the tensor was usually just read, so it is in cache.
+        var ms = m.Slice(0, (int)n);
+        var bs = b.Slice(0, (int)n);
+        for (var i = 0; i < SampleSize; i++)
+        {
+            var at = (int)((long)i * n / SampleSize);
+            sample[i] = (uint)Elem.AbsKey(ms[at] - bs[at]);
+        }
+        var bounds = new (int A, int Z)[ranks.Count];
+        var positions = new SortedSet<int>();
         for (var r = 0; r < ranks.Count; r++)
         {
-            // Five standard deviations of the sample's quantile, and a little more for small tails.
             var q = (ranks[r] + 0.5) / n;
             var centre = q * SampleSize;
             var margin = 5 * Math.Sqrt(q * (1 - q) * SampleSize) + 16;
             var a = (int)Math.Floor(centre - margin);
             var z = (int)Math.Ceiling(centre + margin);
             if (a <= 0) return null;
-            from[r] = (int)(sample[a] >> 32);
-            to[r] = z >= SampleSize ? int.MaxValue : (int)(sample[z] >> 32);
-            if (from[r] == 0) return null;
+            bounds[r] = (a, z);
+            positions.Add(a);
+            if (z < SampleSize) positions.Add(z);
         }
-        var chunks = Chunks.Count(n);
-        var below = new long[chunks, 2];
-        var gathered = new List<ulong>[chunks, 2];
-        var overflow = false;
-        var bounds = ranks.Count;
-        Chunks.For(n, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c, s, len) =>
-        {
-            if (overflow) return;
-            var ms = m.Slice(s, len);
-            var bs = b.Slice(s, len);
-            var cap = len / 8;
-            // Each boundary's range [low, high], the second a copy of the first when there is one boundary.
-            int low0 = from[0], high0 = to[0], low1 = from[bounds - 1], high1 = to[bounds - 1];
-            var found0 = new List<ulong>();
-            var found1 = bounds > 1 ? new List<ulong>() : found0;
-            long count0 = 0, count1 = 0;
-            void Gather(int key, int j)
-            {
-                if (key < low0) count0++;
-                else if (key <= high0) found0.Add(((ulong)(uint)key << 32) | (uint)(s + j));
-                if (bounds == 1) return;
-                if (key < low1) count1++;
-                else if (key <= high1) found1.Add(((ulong)(uint)key << 32) | (uint)(s + j));
-            }
-            var j = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                var magnitude = Vector256.Create(0x7FFF_FFFF);
-                Vector256<int> lowV0 = Vector256.Create(low0), highV0 = Vector256.Create(high0),
-                    lowV1 = Vector256.Create(low1), highV1 = Vector256.Create(high1);
-                Vector256<int> counts0 = Vector256<int>.Zero, counts1 = Vector256<int>.Zero;
-                for (; j + 8 <= len; j += 8)
-                {
-                    var key = (Vector256.Create<float>(ms[j..]) - Vector256.Create<float>(bs[j..])).AsInt32() & magnitude;
-                    var under0 = Vector256.LessThan(key, lowV0);
-                    var under1 = Vector256.LessThan(key, lowV1);
-                    counts0 -= under0;
-                    counts1 -= under1;
-                    // Lanes within a range are neither under it nor over it.
-                    var outside = (under0 | Vector256.GreaterThan(key, highV0)) & (under1 | Vector256.GreaterThan(key, highV1));
-                    if (outside == Vector256<int>.AllBitsSet) continue;
-                    for (var inside = ~outside.ExtractMostSignificantBits() & 0xFFu; inside != 0; inside &= inside - 1)
-                    {
-                        var e = BitOperations.TrailingZeroCount(inside);
-                        var k = key.GetElement(e);
-                        if (k >= low0 && k <= high0) found0.Add(((ulong)(uint)k << 32) | (uint)(s + j + e));
-                        if (bounds > 1 && k >= low1 && k <= high1) found1.Add(((ulong)(uint)k << 32) | (uint)(s + j + e));
-                    }
-                    // A range that holds more than one entry in eight: the sample misled; stop gathering.
-                    if (found0.Count > cap || found1.Count > cap) { overflow = true; return; }
-                }
-                count0 = Vector256.Sum(counts0);
-                count1 = Vector256.Sum(counts1);
-            }
-            for (; j < len; j++) Gather((int)Elem.AbsKey(ms[j] - bs[j]), j);
-            if (found0.Count > cap || found1.Count > cap) overflow = true;
-            below[c, 0] = count0;
-            gathered[c, 0] = found0;
-            below[c, 1] = count1;
-            gathered[c, 1] = found1;
-        });
-        if (overflow) return null;
-        var boundary = new ulong[ranks.Count];
+        // In ascending order, each from the part of the sample above the one before.
+        var done = 0;
+        foreach (var p in positions) { SelectInPlace(sample[done..], p - done); done = p + 1; }
+        var ranges = new (int From, int To, double Share)[ranks.Count];
         for (var r = 0; r < ranks.Count; r++)
         {
-            long under = 0, within = 0;
-            for (var c = 0; c < chunks; c++) { under += below[c, r]; within += gathered[c, r].Count; }
-            var at = ranks[r] - under;
-            if (at < 0 || at >= within) return null;
-            var all = new ulong[within];
-            var w = 0;
-            for (var c = 0; c < chunks; c++) foreach (var x in gathered[c, r]) all[w++] = x;
-            boundary[r] = SelectWord(all, (int)at, from[r]);
+            var (a, z) = bounds[r];
+            ranges[r] = ((int)sample[a], z >= SampleSize ? int.MaxValue : (int)sample[z], (double)(Math.Min(z, SampleSize) - a) / SampleSize);
+            if (ranges[r].From == 0) return null;
         }
-        var lowest = lo > 0 ? boundary[0] : 0ul;
-        var highest = hi < n ? boundary[^1] : ((ulong)int.MaxValue << 32) | int.MaxValue;
-        return new RankWindow((int)(lowest >> 32), (int)(uint)lowest, (int)(highest >> 32), (int)(uint)highest);
+        return ranges;
     }
 
     const int SampleSize = 1 << 15;
 
     /// <summary>
-    /// The word of ascending rank <paramref name="rank"/> among distinct (key &lt;&lt; 32 | index) words whose
-    /// keys are at least <paramref name="lowest"/>: a histogram of the keys places it in one of 4,096 bins,
-    /// and only that bin's words are sorted.
+    /// The value of ascending rank <paramref name="rank"/> in <paramref name="values"/>, which is left partitioned
+    /// around it (smaller before, larger after): quickselect with median-of-three pivots, in time linear in the
+    /// length on average. Past twice the expected number of rounds (an input that defeats the pivots) the
+    /// remaining range is sorted instead, so the worst case stays n log n.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static ulong SelectWord(ulong[] words, int rank, int lowest)
+    internal static T SelectInPlace<T>(Span<T> values, int rank) where T : unmanaged, IBinaryInteger<T>
     {
-        ulong widest = 0;
-        foreach (var x in words) widest = Math.Max(widest, (x >> 32) - (ulong)lowest);
-        var shift = Math.Max(0, 64 - BitOperations.LeadingZeroCount(widest) - 12);
-        var counts = new int[4096];
-        foreach (var x in words) counts[(int)(((x >> 32) - (ulong)lowest) >> shift)]++;
-        var bin = 0;
-        for (; rank >= counts[bin]; bin++) rank -= counts[bin];
-        var members = new ulong[counts[bin]];
-        var k = 0;
-        foreach (var x in words)
-            if ((int)(((x >> 32) - (ulong)lowest) >> shift) == bin) members[k++] = x;
-        Array.Sort(members);
-        return members[rank];
+        if ((uint)rank >= (uint)values.Length) throw new ArgumentOutOfRangeException(nameof(rank));
+        int lo = 0, hi = values.Length - 1;
+        var rounds = 2 * (64 - BitOperations.LeadingZeroCount((ulong)values.Length));
+        while (hi > lo)
+        {
+            if (rounds-- == 0)
+            {
+                values[lo..(hi + 1)].Sort();
+                break;
+            }
+            var mid = lo + (hi - lo) / 2;
+            if (values[mid] < values[lo]) (values[mid], values[lo]) = (values[lo], values[mid]);
+            if (values[hi] < values[lo]) (values[hi], values[lo]) = (values[lo], values[hi]);
+            if (values[hi] < values[mid]) (values[hi], values[mid]) = (values[mid], values[hi]);
+            var pivot = values[mid];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (values[i] < pivot) i++;
+                while (values[j] > pivot) j--;
+                if (i <= j) { (values[i], values[j]) = (values[j], values[i]); i++; j--; }
+            }
+            // Now [lo, j] holds values at most the pivot, [i, hi] values at least it, and any entry between equals it.
+            if (rank <= j) hi = j;
+            else if (rank >= i) lo = i;
+            else break;
+        }
+        return values[rank];
     }
 
     static (int Bin, long Below, long Count) BinOf(long[] top, long rank)

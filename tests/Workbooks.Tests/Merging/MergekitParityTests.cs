@@ -451,14 +451,92 @@ public class MergekitParityTests
         {
             using var m = tensor(values);
             using var b = zeros(n);
-            var window = SparsifyKernels.FindWindowBySample(new FlatTensor<float>(m), new FlatTensor<float>(b), lo, hi);
+            var window = SparsifyKernels.FindWindowsBySample([new FlatTensor<float>(m)], new FlatTensor<float>(b), lo, hi)[0];
             Assert.Equal(sampled, window is not null);
-            if (window is not { } w) continue;
-            var keep = new bool[n];
-            for (var r = lo; r < hi; r++) keep[order[r]] = true;
-            var d = (float[])values.Clone();
-            for (var start = 0; start < n; start += 2048) w.Apply(d.AsSpan(start, Math.Min(2048, n - start)), start);
-            for (var j = 0; j < n; j++) Assert.Equal(keep[j] ? values[j] : 0f, d[j]);
+            if (window is { } w) AssertWindow(values, order, lo, hi, w);
+        }
+    }
+
+    [Fact]
+    public void Each_model_gets_its_own_sampled_window_or_none()
+    {
+        // Three models over one base in one call: one the sample places, one it misses, one of many ties. The
+        // last chunk holds 3 entries: a range that reaches into it must not count as gathering too much.
+        var random = new Random(13);
+        var n = 5 * 65_536 + 3; // a stride of ten: the sample sees only the large fifth of the second model
+        var levels = Enumerable.Range(0, 300).Select(_ => (float)(random.NextDouble() * 0.01)).ToArray();
+        var @base = Enumerable.Range(0, n).Select(_ => (float)random.NextDouble()).ToArray();
+        float Sign() => random.Next(2) == 0 ? 1 : -1;
+        var deltas = new[]
+        {
+            Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 0.01) * Sign()).ToArray(),
+            Enumerable.Range(0, n).Select(j => (j % 5 == 0 ? 1f : 0.001f) * (float)(1 + random.NextDouble()) * Sign()).ToArray(),
+            Enumerable.Range(0, n).Select(_ => levels[random.Next(levels.Length)] * Sign()).ToArray(),
+        };
+        // The first model's last three entries (the last chunk) lie near the 0.89 and 0.9 quantiles, inside the ranges gathered.
+        (deltas[0][n - 3], deltas[0][n - 2], deltas[0][n - 1]) = (0.0089f, -0.00895f, 0.009f);
+        // The models as stored (base + delta in float), and the deltas the kernels see (model - base).
+        var models = deltas.Select(d => d.Select((x, j) => @base[j] + x).ToArray()).ToArray();
+        var seen = models.Select(mv => mv.Select((x, j) => x - @base[j]).ToArray()).ToArray();
+        using var b = tensor(@base);
+        var tensors = models.Select(mv => tensor(mv)).ToList();
+        try
+        {
+            foreach (var (lo, hi) in new[] { (n * 9L / 10, (long)n), (n * 89L / 100, n - n / 100L) })
+            {
+                var windows = SparsifyKernels.FindWindowsBySample(tensors.Select(t => new FlatTensor<float>(t)).ToArray(), new FlatTensor<float>(b), lo, hi);
+                Assert.Equal([true, false, true], windows.Select(w => w is not null));
+                foreach (var i in new[] { 0, 2 })
+                {
+                    var order = Enumerable.Range(0, n).OrderBy(j => Math.Abs(seen[i][j])).ThenBy(j => j).ToArray();
+                    AssertWindow(seen[i], order, lo, hi, windows[i]!.Value);
+                }
+            }
+        }
+        finally { foreach (var t in tensors) t.Dispose(); }
+    }
+
+    static void AssertWindow(float[] values, int[] order, long lo, long hi, RankWindow w)
+    {
+        var n = values.Length;
+        var keep = new bool[n];
+        for (var r = lo; r < hi; r++) keep[order[r]] = true;
+        var d = (float[])values.Clone();
+        for (var start = 0; start < n; start += 2048) w.Apply(d.AsSpan(start, Math.Min(2048, n - start)), start);
+        for (var j = 0; j < n; j++) Assert.Equal(keep[j] ? values[j] : 0f, d[j]);
+    }
+
+    [Theory]
+    [InlineData("random")]
+    [InlineData("sorted")]
+    [InlineData("reversed")]
+    [InlineData("organ-pipe")]   // rising then falling: defeats median-of-three pivots, so the fallback sort runs
+    [InlineData("few-values")]
+    [InlineData("constant")]
+    public void Selection_finds_each_rank_and_partitions_around_it(string data)
+    {
+        var random = new Random(14);
+        foreach (var n in new[] { 1, 2, 3, 10, 1000, 40_001 })
+        {
+            var values = Enumerable.Range(0, n).Select(j => data switch
+            {
+                "sorted" => (uint)j,
+                "reversed" => (uint)(n - j),
+                "organ-pipe" => (uint)Math.Min(j, n - j),
+                "few-values" => (uint)random.Next(5),
+                "constant" => 7u,
+                _ => (uint)random.Next(),
+            }).ToArray();
+            var sorted = values.Order().ToArray();
+            foreach (var rank in new[] { 0, n / 3, n / 2, n - 1 }.Distinct())
+            {
+                var work = (uint[])values.Clone();
+                Assert.Equal(sorted[rank], SparsifyKernels.SelectInPlace<uint>(work, rank));
+                Assert.Equal(sorted[rank], work[rank]);
+                Assert.All(work[..rank], x => Assert.True(x <= sorted[rank]));
+                Assert.All(work[(rank + 1)..], x => Assert.True(x >= sorted[rank]));
+                Assert.Equal(sorted, work.Order());
+            }
         }
     }
 
