@@ -18,15 +18,20 @@ static partial class HugePages
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
 
+    // Cleared when the C library cannot be called: a hint is never worth failing a merge over.
+    static bool available = OperatingSystem.IsLinux();
+
     /// <summary>Advises the whole 2 MiB pages inside a contiguous CPU tensor's storage; call it before the first write.</summary>
     public static void Advise(Tensor buffer)
     {
-        if (!OperatingSystem.IsLinux() || buffer.device_type != TorchSharp.DeviceType.CPU) return;
+        if (!available || buffer.device_type != TorchSharp.DeviceType.CPU) return;
         var bytes = buffer.NumberOfElements * buffer.ElementSize;
         if (bytes < 2 * Size) return;
         var at = (long)TensorBytes.Address(buffer);
         var start = (at + Size - 1) & ~(Size - 1);
         var end = (at + bytes) & ~(Size - 1);
-        if (end > start) Madvise((nint)start, (nuint)(end - start), MadvHugepage);
+        if (end <= start) return;
+        try { Madvise((nint)start, (nuint)(end - start), MadvHugepage); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { available = false; }
     }
 }
