@@ -479,17 +479,18 @@ static class SparsifyKernels
     /// The value of ascending rank <paramref name="rank"/> in <paramref name="values"/>, which is left partitioned
     /// around it (smaller before, larger after): quickselect with median-of-three pivots, in time linear in the
     /// length on average. Past twice the expected number of rounds (an input that defeats the pivots) the
-    /// remaining range is sorted instead, so the worst case stays n log n.
+    /// remaining range is sorted instead, so the worst case stays n log n; <paramref name="rounds"/> sets that
+    /// limit (tests use it to reach the sort).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static T SelectInPlace<T>(Span<T> values, int rank) where T : unmanaged, IBinaryInteger<T>
+    internal static T SelectInPlace<T>(Span<T> values, int rank, int? rounds = null) where T : unmanaged, IBinaryInteger<T>
     {
         if ((uint)rank >= (uint)values.Length) throw new ArgumentOutOfRangeException(nameof(rank));
         int lo = 0, hi = values.Length - 1;
-        var rounds = 2 * (64 - BitOperations.LeadingZeroCount((ulong)values.Length));
+        var left = rounds ?? 2 * (64 - BitOperations.LeadingZeroCount((ulong)values.Length));
         while (hi > lo)
         {
-            if (rounds-- == 0)
+            if (left-- == 0)
             {
                 values[lo..(hi + 1)].Sort();
                 break;
