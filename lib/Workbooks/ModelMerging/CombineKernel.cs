@@ -79,9 +79,10 @@ static class CombineKernel
             var scale = Vector256.Create(float.CreateTruncating(c));
             var below = Vector256.Create((uint)Math.Min(threshold, uint.MaxValue));
             var all = threshold > uint.MaxValue;
-            for (; j + 8 <= values.Length; j += 8)
+            var z = CounterRng.Counter8(key, s); var step = Vector256.Create(CounterRng.Step8);
+            for (; j + 8 <= values.Length; j += 8, z += step)
             {
-                var keep = all ? Vector256<uint>.AllBitsSet : Vector256.LessThan(CounterRng.Draw8(key, s + j), below);
+                var keep = all ? Vector256<uint>.AllBitsSet : Vector256.LessThan(CounterRng.Hash8(z), below);
                 (Vector256.Create<float>(values[j..]) * scale & keep.AsSingle()).CopyTo(values[j..]);
             }
         }

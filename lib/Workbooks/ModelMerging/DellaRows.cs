@@ -326,7 +326,8 @@ static unsafe class DellaRows
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Draws(ulong* db, ulong key, ulong q0, int np)
     {
-        for (var i = 0; i < np; i += 4) CounterRng.Draw8(key, (long)(2 * (q0 + (ulong)i))).Store((uint*)(db + i));
+        var z = CounterRng.Counter8(key, (long)(2 * q0)); var step = Vector256.Create(CounterRng.Step8);
+        for (var i = 0; i < np; i += 4) { CounterRng.Hash8(z).Store((uint*)(db + i)); z += step; }
     }
 
     // Dense final, 4 entries per step: p from the rank (verified formula), int32 keep test, exact double division.
