@@ -21,7 +21,10 @@ namespace Workbooks.ModelMerging;
 /// <item>Ranks: with at most W + 1 entries a bucket, the rank of sorted position e is e plus the later
 /// smaller keys minus the earlier larger ones within W positions (other buckets are in order, and equal
 /// keys stay in index order because the scatter is stable), 8 positions a step. Larger buckets are then
-/// ranked exactly.</item>
+/// ranked exactly. At low density (the sparse final below) in rows of whole 8-entry steps, this step is left
+/// to the final pass, for the candidates only: rank = the bucket's start + its composites below the
+/// candidate's own, with buckets of more than 8 entries ranked exactly beforehand. Most entries are dropped
+/// by their draw whatever their rank, so most ranks are never needed.</item>
 /// <item>The draws, 4 hashes (8 draws) a step, as <see cref="CounterRng.Draw8"/>.</item>
 /// <item>Keep iff draw &lt; min(Threshold(p), never), kept entries becoming (float)(d / p). Where every
 /// rank's p and threshold were first checked to come out bit for bit from arithmetic on the rank, p is
@@ -103,15 +106,19 @@ static unsafe class DellaRows
         var (arith, clamp, fused, sparse, neverI) = (plan.Arith, plan.Clamp, plan.Fused, plan.Sparse, plan.NeverI);
 
         var nb = len;
-        var bk = new ushort[len + 16]; var cnt = new ushort[nb + 16]; var heavy = new int[nb + 8]; var hsb = new int[nb + 8]; var hcb = new int[nb + 8];
+        var bk = new ushort[len + 16]; var cnt = new ushort[nb + 24]; var heavy = new int[nb + 8]; var hsb = new int[nb + 8]; var hcb = new int[nb + 8];
         var sbuf = new ulong[len + 32]; var skbuf = new int[len + 32]; var cbuf = new ulong[len + 8]; var tmpb = new ulong[len + 8];
         var rbuf = new int[len + 8]; var pbuf = new double[len + 8]; var dbuf = new ulong[len / 2 + 16]; var listb = new int[len + 16];
         var lenV = len & ~7;
-        fixed (double* pTp = pT, pbq = pbuf) fixed (uint* thrTp = thrT) fixed (ushort* bkp = bk, cp = cnt)
+        fixed (double* pTp = pT, pbq = pbuf) fixed (uint* thrTp = thrT) fixed (ushort* bkp = bk, cp0 = cnt)
         fixed (int* hp = heavy, hsp = hsb, hcp = hcb, rbq = rbuf, skb = skbuf, listp = listb, lutp = CompressLut)
         fixed (ulong* sb = sbuf, db = dbuf, cb = cbuf, tmpp = tmpb)
         {
             var s = sb + 8; var sk = skb + 8;                               // sorted composites / keys, with sentinels
+            var cp = cp0 + 8;                                               // cp[-1] stays 0: the start of bucket 0
+            // At low density with rows of whole vectors, only the candidates (draw below never) are ranked, in the
+            // final pass, from their bucket's few sorted composites: most entries are dropped whatever their rank.
+            var byCandidate = sparse && lenV == len;
             int* rb = arith ? rbq : null; double* pb = arith ? null : pbq;  // rank by index, or p by index
             for (var i = 0; i < 8; i++) sb[i] = 0;
             for (var i = len; i < len + 16; i++) s[i] = long.MaxValue;
@@ -120,6 +127,7 @@ static unsafe class DellaRows
                 var ms = wp + (long)row * len; var bs = bp + (long)row * len;
                 var nextM = (byte*)(row + 1 < rows ? ms + len : ms); var nextB = (byte*)(row + 1 < rows ? bs + len : bs);
                 var maxK = Delta(ms, bs, len);
+                var ranked = true;                                          // rb holds every entry's rank
                 if (maxK >= 0x7F800000u || len > 65535)
                 {
                     // Inf / NaN present (or 16-bit counters too small): plain sort of the composites
@@ -135,10 +143,19 @@ static unsafe class DellaRows
                     Hist(bkp, cp, len, nextM);
                     var nh = Prefix(cp, hp, nb);
                     Scatter(cb, bkp, cp, s, len, nextB);
-                    for (var h = 0; h < nh; h++) { var q = hp[h]; int st = q == 0 ? 0 : cp[q - 1]; hsp[h] = st; hcp[h] = cp[q] - st; }
-                    new Span<ushort>(cp, nb).Clear();
-                    WindowRank(s, sk, len, rb, pTp, pb);
-                    if (nh > 0) FixHeavy(s, sk, hsp, hcp, nh, rb, pTp, pb, tmpp);
+                    var nSort = 0;
+                    for (var h = 0; h < nh; h++)
+                    {
+                        var q = hp[h]; int st = cp[q - 1], c = cp[q] - st;
+                        if (!byCandidate || c > 8) { hsp[nSort] = st; hcp[nSort++] = c; }
+                    }
+                    if (byCandidate) ranked = false;                        // cp kept (bucket ends) for the final pass
+                    else
+                    {
+                        new Span<ushort>(cp, nb).Clear();
+                        WindowRank(s, sk, len, rb, pTp, pb);
+                    }
+                    if (nSort > 0) FixHeavy(s, sk, hsp, hcp, nSort, rb, pTp, pb, tmpp);
                 }
                 var baseIdx = (firstRow + row) * len; var off = (int)(baseIdx & 1);
                 Draws(db, key, (ulong)(baseIdx >> 1), (off + len + 1) >> 1);   // draw of entry j is ((uint*)db)[off + j]
@@ -146,7 +163,12 @@ static unsafe class DellaRows
                 // The finishing passes also return the row's kept L1 norm, which the division by p does not need.
                 if (lenV > 0)
                 {
-                    if (fused && off == 0) _ = sparse ? FinalSparse(ms, dp, rb, lenV, neverI, pTp, thrTp, listp, lutp) : FinalF(ms, dp, rb, lenV, neverI, inv, n, eps2, pbase, clamp);
+                    if (!ranked)
+                    {
+                        FinalSparse(ms, dp, rb, lenV, neverI, pTp, thrTp, listp, lutp, bkp, cp, s);
+                        new Span<ushort>(cp, nb).Clear();
+                    }
+                    else if (fused && off == 0) _ = sparse ? FinalSparse(ms, dp, rb, lenV, neverI, pTp, thrTp, listp, lutp, null, null, null) : FinalF(ms, dp, rb, lenV, neverI, inv, n, eps2, pbase, clamp);
                     else FinalV(ms, dp, rb, pb, lenV, neverL, inv, n, eps2, pbase);
                 }
                 if (lenV < len) FinalS(ms, rb, pTp, pb, lenV, len, neverL, key, baseIdx);
@@ -365,9 +387,13 @@ static unsafe class DellaRows
     }
 
     // Sparse final: pass A zeroes the non-candidates (draw >= never) and lists the candidates; pass B finishes
-    // each candidate with its exact p and threshold from the tables (branch-free).
+    // each candidate with its exact p and threshold from the tables (branch-free). With cp (the bucket ends after
+    // the scatter), pass B ranks the candidate itself: its bucket's start plus the composites of the bucket that
+    // are smaller than its own (magnitude, then index), compared 8 at a time from the bucket's start (what
+    // follows the bucket is larger: later buckets, then the sentinels); buckets of more than 8 were ranked in rb.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    static double FinalSparse(float* ms, uint* dp, int* rb, int lenV, int neverI, double* pT, uint* thrT, int* list, int* lut)
+    static double FinalSparse(float* ms, uint* dp, int* rb, int lenV, int neverI, double* pT, uint* thrT, int* list, int* lut,
+        ushort* bk, ushort* cp, ulong* s)
     {
         var flip = Vector256.Create(int.MinValue); var vnever = Vector256.Create(neverI);
         var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7); var eight = Vector256.Create(8);
@@ -384,7 +410,20 @@ static unsafe class DellaRows
         double y = 0;
         for (var c = 0; c < nc; c++)
         {
-            var j = list[c]; var r = rb[j];
+            var j = list[c]; int r;
+            if (cp == null) r = rb[j];
+            else
+            {
+                int q = bk[j], start = cp[q - 1];
+                if (cp[q] - start > 8) r = rb[j];
+                else
+                {
+                    var own = Vector256.Create((long)(((ulong)(BitConverter.SingleToUInt32Bits(ms[j]) & 0x7FFFFFFFu) << 32) | (uint)j));
+                    var below = Avx.MoveMask(Avx2.CompareGreaterThan(own, Avx.LoadVector256((long*)s + start)).AsDouble())
+                        | Avx.MoveMask(Avx2.CompareGreaterThan(own, Avx.LoadVector256((long*)s + start + 4)).AsDouble()) << 4;
+                    r = start + BitOperations.PopCount((uint)below);
+                }
+            }
             var f = (float)(ms[j] / pT[r]);
             var keep = (uint)-(dp[j] < thrT[r] ? 1 : 0);
             var v = BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(f) & keep);

@@ -197,15 +197,19 @@ public class MergekitParityTests
     public void Della_rows_give_bit_for_bit_the_entries_of_their_definition(double density, double epsilon)
     {
         // Row lengths around the kernels' 8-entry steps and beyond their 16-bit counts, rows of repeated values,
-        // of zeros and of subnormals, an Inf and a NaN; more than one block of rows (about 65,536 entries each).
+        // of zeros and of subnormals, an Inf and a NaN; rows of clusters of 6 to 9 distinct magnitudes, each
+        // cluster one of the kernel's buckets, in shuffled places (the sizes around the buckets it ranks by
+        // comparing 8 entries); more than one block of rows (about 65,536 entries each).
         var random = new Random(21);
         foreach (var len in new[] { 2, 3, 7, 8, 9, 17, 512, 1537, 2048, 70_000 })
-            foreach (var kind in new[] { "smooth", "repeated", "zeros", "subnormal", "special" })
+            foreach (var kind in new[] { "smooth", "repeated", "zeros", "subnormal", "special", "clustered" })
             {
                 if (len == 70_000 && kind != "smooth") continue;
                 var rows = Math.Max(2, 70_000 / len);
                 var b = new float[rows * len];
                 var m = new float[rows * len];
+                var place = Enumerable.Range(0, m.Length).Select(i => i % len).ToArray();
+                for (var r = 0; r < rows; r++) random.Shuffle(place.AsSpan(r * len, len));
                 for (var i = 0; i < m.Length; i++)
                 {
                     b[i] = (float)(random.NextDouble() - 0.5) * 0.04f;
@@ -214,6 +218,7 @@ public class MergekitParityTests
                         "repeated" => Math.Round((random.NextDouble() - 0.5) * 6) / 256.0,
                         "zeros" => i / len % 3 == 0 || random.Next(4) == 0 ? 0 : (random.NextDouble() - 0.5) * 0.01,
                         "subnormal" => (random.NextDouble() - 0.5) * 1e-40,
+                        "clustered" => (place[i] / (6 + i / len % 4) + 0.5) * (1 + 1e-4 * random.NextDouble()) * (random.Next(2) * 2 - 1) * 1e-5,
                         _ => (random.NextDouble() - 0.5) * 0.01,
                     };
                     if (kind == "subnormal") b[i] = 0;
