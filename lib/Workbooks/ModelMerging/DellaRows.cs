@@ -143,6 +143,9 @@ static unsafe class DellaRows
                     Hist(bkp, cp, len, nextM);
                     var nh = Prefix(cp, hp, nb);
                     Scatter(cb, bkp, cp, s, len, nextB);
+                    // Buckets FixHeavy ranks: all of Prefix's (more than W + 1) after the window ranks, only those of
+                    // more than 8 when the final pass ranks the candidates. Those take FixHeavy's sort, which reads
+                    // s alone: sk, which WindowRank fills, is not filled then.
                     var nSort = 0;
                     for (var h = 0; h < nh; h++)
                     {
